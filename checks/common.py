@@ -1,0 +1,110 @@
+"""Small helpers the built-in checks share: placeholders, booleans, whitespace, URLs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit
+
+# Values copied verbatim from the secrets-management guide's examples.
+_PLACEHOLDER_PATTERNS = [
+    re.compile(r"<[^<>]*>"),  # <64-char-random>, <client-id>, <secret>, <key>
+    re.compile(r"^your[-_]", re.IGNORECASE),  # your-email@gmail.com, your-app-name
+    re.compile(r"//your-app[.-]", re.IGNORECASE),  # https://your-app.herokuapp.com
+    re.compile(r"@your-app\.", re.IGNORECASE),
+    re.compile(r"^(changeme|change-me|change_me|replace-?me|todo|xxx+|placeholder|example|secret|password)$",
+               re.IGNORECASE),
+    re.compile(r"^(sk|pk|rk)_(live|test)_(<key>|key|xxx+|\.\.\.|…)$", re.IGNORECASE),
+    re.compile(r"^whsec_(<secret>|secret|xxx+|\.\.\.|…)$", re.IGNORECASE),
+    re.compile(r"^postgresql://user:pass@host:5432/dbname$"),
+    re.compile(r"^redis://:password@host:6379/0$"),
+    re.compile(r"^\+1234567890$"),
+]
+
+# pydantic v2's accepted spellings of booleans (case-insensitive).
+_TRUE = {"1", "true", "t", "yes", "y", "on"}
+_FALSE = {"0", "false", "f", "no", "n", "off"}
+
+INVISIBLE = {
+    "\u00a0": "a no-break space (U+00A0)",
+    "\u200b": "a zero-width space (U+200B)",
+    "\u200c": "a zero-width non-joiner (U+200C)",
+    "\u200d": "a zero-width joiner (U+200D)",
+    "\u2060": "a word joiner (U+2060)",
+    "\ufeff": "a byte-order mark (U+FEFF)",
+    "\u202f": "a narrow no-break space (U+202F)",
+}
+
+
+def is_placeholder(value: str) -> bool:
+    """True when `value` is still one of the guide's example placeholders."""
+    stripped = value.strip()
+    return any(p.search(stripped) for p in _PLACEHOLDER_PATTERNS)
+
+
+def parse_bool(value: str) -> bool | None:
+    """The boolean pydantic would read, or None when it would reject the value."""
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return None
+
+
+def describe_whitespace(value: str) -> str | None:
+    """Say where surrounding whitespace or invisible characters sit, or None when clean.
+
+    Never quotes the value itself: callers use this on secrets too.
+    """
+    problems = []
+    if value != value.lstrip():
+        problems.append("leading whitespace")
+    trailing = value[len(value.rstrip()):]
+    if "\n" in trailing or "\r" in trailing:
+        problems.append("a trailing newline")
+    elif trailing:
+        problems.append("trailing whitespace")
+    for position, char in enumerate(value):
+        if char in INVISIBLE:
+            problems.append(f"{INVISIBLE[char]} at position {position + 1}")
+            break
+    return ", ".join(problems) if problems else None
+
+
+def strip_quotes(value: str) -> tuple[str, bool]:
+    """Remove one pair of surrounding quotes that made it into the value (a shell or dashboard
+    paste of `"value"`); return the inner value and whether quotes were removed."""
+    stripped = value.strip()
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
+        return stripped[1:-1], True
+    return value, False
+
+
+@dataclass(frozen=True)
+class ParsedUrl:
+    """A URL taken apart without raising; `error` says why it could not be read."""
+
+    parts: SplitResult | None
+    port: int | None = None
+    error: str | None = None
+
+
+def parse_url(value: str) -> ParsedUrl:
+    """Split a URL; a malformed port or bracket becomes `error`, never an exception."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError as exc:
+        return ParsedUrl(None, error=_safe_reason(exc))
+    try:
+        port = parts.port
+    except ValueError:
+        return ParsedUrl(parts, error="the port is not a number from 0 to 65535")
+    return ParsedUrl(parts, port)
+
+
+def _safe_reason(exc: ValueError) -> str:
+    text = str(exc)
+    if "IPv6" in text or "bracket" in text:
+        return "an unbalanced [ or ] in the host"
+    return "it is not a valid URL"

@@ -1,0 +1,216 @@
+"""The command line: arguments in, report out, exit code back. Nothing else lives here.
+
+Exit codes: 0 nothing at or above --fail-on; 1 something is; 2 the doctor could not run as
+asked (bad flag, unreadable --env-file); 130 interrupted (after printing what finished).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+from typing import Any
+
+from doctor import __version__
+from doctor.config import Config, ConfigError, load_config
+from doctor.context import Context, RunOptions
+from doctor.model import Severity, Status
+from doctor.registry import Registry, SelectionError, discover
+from doctor.report import EXIT_INTERRUPTED, EXIT_USAGE, Report, build_report
+from doctor.runner import Runner, default_deadline
+
+COMMAND_GROUP = "doctor.commands"
+BUILTIN_COMMANDS = ("list",)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 3600 seconds")
+    return value
+
+
+def _ids(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--env-file`, shared by every command that reads the app's configuration."""
+    parser.add_argument("--env-file", action="append", metavar="PATH", dest="env_files",
+                        help="read a dotenv file (repeatable; a later file wins; the process "
+                             "environment wins over all). Default: ./.env when present")
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="doctor",
+        description="Diagnose a Chaski app's configuration and integrations. "
+                    "Subcommands: list, stripe-verify (see `doctor SUBCOMMAND --help`).",
+    )
+    add_config_arguments(parser)
+    parser.add_argument("--offline", action="store_true", help="open no connection: static checks only")
+    parser.add_argument("--only", type=_ids, metavar="IDS", help="comma-separated check ids to run")
+    parser.add_argument("--skip", type=_ids, metavar="IDS", help="comma-separated check ids to leave out")
+    parser.add_argument("--timeout", type=_positive_seconds, default=10.0, metavar="SECONDS",
+                        help="bound on each network operation (default 10)")
+    parser.add_argument("--deadline", type=_positive_seconds, metavar="SECONDS",
+                        help="bound on the whole run (default 3 x timeout + 5)")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.add_argument("--fail-on", choices=("critical", "error", "warning"), default="error",
+                        help="lowest severity that makes the exit code 1 (default error)")
+    parser.add_argument("--write-probe", action="store_true",
+                        help="allow checks to write and then delete a test object (S3 upload rights)")
+    parser.add_argument("--send-test-email", metavar="ADDRESS",
+                        help="send one test message to ADDRESS after the SMTP login succeeds")
+    parser.add_argument("-v", "--verbose", action="store_true", help="durations, variables and docs")
+    parser.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
+    parser.add_argument("--version", action="version", version=f"chaski-doctor {__version__}")
+    return parser
+
+
+def _use_color(args: argparse.Namespace, stream: Any) -> bool:
+    if args.no_color or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _report_context(ctx: Context, config: Config) -> dict[str, Any]:
+    return {
+        "environment": ctx.environment or None,
+        "platform": ctx.platform,
+        "sources": config.sources,
+        "offline": ctx.offline,
+    }
+
+
+def _execute(registry: Registry, ctx: Context, deadline: float, spinner: bool) -> tuple[list, bool]:
+    finished: list[str] = []
+    status_display = None
+    if spinner:
+        from rich.console import Console
+
+        status_display = Console(stderr=True).status(f"Running {len(registry.checks)} checks…")
+        status_display.start()
+
+    def progress(result: Any) -> None:
+        finished.append(result.id)
+        if status_display is not None:
+            status_display.update(f"Running checks… {len(finished)}/{len(registry.checks)} done ({result.id})")
+
+    runner = Runner(registry.checks, ctx, deadline, on_result=progress)
+    try:
+        results = asyncio.run(runner.run())
+        interrupted = False
+    except KeyboardInterrupt:
+        results = runner.collect("interrupted before it finished", status=Status.SKIPPED)
+        interrupted = True
+    finally:
+        if status_display is not None:
+            status_display.stop()
+    return registry.failures + results, interrupted
+
+
+def render(report: Report, fmt: str, color: bool, verbose: bool) -> None:
+    """Write the report to stdout in the chosen format."""
+    if fmt == "json":
+        from doctor.render.json import render_json
+
+        sys.stdout.write(render_json(report))
+    elif fmt == "markdown":
+        from doctor.render.markdown import render_markdown
+
+        sys.stdout.write(render_markdown(report))
+    else:
+        from doctor.render.text import render_text
+
+        render_text(report, sys.stdout, color=color, verbose=verbose)
+    sys.stdout.flush()
+
+
+def run_checks(argv: Sequence[str]) -> int:
+    """`doctor [options]`: run the checks and print the ranked report."""
+    args = _run_parser().parse_args(argv)
+    try:
+        config = load_config(args.env_files, os.environ)
+        registry = discover().select(args.only, args.skip)
+    except (ConfigError, SelectionError) as exc:
+        print(f"doctor: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    options = RunOptions(timeout=args.timeout, offline=args.offline, write_probe=args.write_probe,
+                         send_test_email=args.send_test_email)
+    ctx = Context(config, options)
+    deadline = args.deadline or default_deadline(args.timeout)
+    spinner = args.format == "text" and _use_color(args, sys.stderr)
+    results, interrupted = _execute(registry, ctx, deadline, spinner)
+    report = build_report(results, _report_context(ctx, config), config.redactor(),
+                          Severity(args.fail_on), interrupted)
+    render(report, args.format, _use_color(args, sys.stdout), args.verbose)
+    return EXIT_INTERRUPTED if interrupted else report.exit_code
+
+
+def list_checks(argv: Sequence[str]) -> int:
+    """`doctor list`: every installed check with its id, title, variables and network use."""
+    parser = argparse.ArgumentParser(prog="doctor list", description="List every installed check.")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    args = parser.parse_args(argv)
+    registry = discover()
+    rows = [
+        {"id": c.id, "title": c.title, "vars": list(c.vars), "network": c.network,
+         "depends_on": list(c.depends_on), "module": type(c).__module__}
+        for c in registry.checks
+    ]
+    if args.format == "json":
+        import json
+
+        failed = [{"id": f.id, "error": f.reason} for f in registry.failures]
+        print(json.dumps({"schema": 1, "checks": rows, "failed_to_load": failed}, indent=2))
+        return 0
+    width = max((len(r["id"]) for r in rows), default=4)
+    for row in rows:
+        kind = "network" if row["network"] else "offline"
+        print(f"{row['id']:<{width}}  {kind:<7}  {row['title']}")
+        if row["vars"]:
+            print(f"{'':<{width}}           reads: {', '.join(row['vars'])}")
+    for failure in registry.failures:
+        print(f"{failure.id:<{width}}  broken   {failure.reason}")
+    return 0
+
+
+def _plugin_command(name: str) -> Any:
+    for entry in entry_points(group=COMMAND_GROUP):
+        if entry.name == name:
+            return entry.load()
+    return None
+
+
+def _command_names() -> set[str]:
+    return set(BUILTIN_COMMANDS) | {e.name for e in entry_points(group=COMMAND_GROUP)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `doctor` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    try:
+        if argv and argv[0] == "list":
+            return list_checks(argv[1:])
+        if argv and not argv[0].startswith("-") and argv[0] in _command_names():
+            command = _plugin_command(argv[0])
+            return int(command(argv[1:]))
+        return run_checks(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for a bad flag
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except Exception as exc:  # the doctor itself must never print a traceback
+        print(f"doctor: internal error ({type(exc).__name__}); please report it", file=sys.stderr)
+        return EXIT_USAGE

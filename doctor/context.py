@@ -1,0 +1,154 @@
+"""The Context: a check's only view of the configuration, the run's options and the platform."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from doctor.config import Config, Value, is_secret_name
+from doctor.model import Fix, SkipCheck
+from doctor.secret import Secret
+
+ENVIRONMENTS = ("development", "staging", "production")
+
+
+@dataclass
+class RunOptions:
+    """What the user asked for on the command line that checks may need to know."""
+
+    timeout: float = 10.0
+    offline: bool = False
+    write_probe: bool = False
+    send_test_email: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Context:
+    """Typed, recorded access to configuration values for one check.
+
+    Every variable a check reads is recorded (`read_vars`). Secret values come back wrapped in
+    `Secret`, whose `str()` is a fingerprint. Fix helpers produce platform-aware commands.
+    """
+
+    def __init__(self, config: Config, options: RunOptions | None = None, deadline: float | None = None) -> None:
+        self.config = config
+        self.options = options or RunOptions()
+        self.deadline = deadline
+        self.read_vars: set[str] = set()
+
+    def for_check(self) -> Context:
+        """A fresh Context sharing config and options, with its own record of variables read."""
+        return Context(self.config, self.options, self.deadline)
+
+    # -- the run -------------------------------------------------------------------------------
+    @property
+    def offline(self) -> bool:
+        """True under `--offline`: open no connection."""
+        return self.options.offline
+
+    @property
+    def timeout(self) -> float:
+        """Seconds allowed for one network operation (`--timeout`), never past the deadline."""
+        if self.deadline is None:
+            return self.options.timeout
+        return max(0.1, min(self.options.timeout, self.deadline - time.monotonic()))
+
+    # -- the platform --------------------------------------------------------------------------
+    @property
+    def environment(self) -> str:
+        """ENVIRONMENT as the app reads it, lower-cased and trimmed; '' when unset."""
+        value = self.config.lookup("ENVIRONMENT")
+        return value.value.strip().strip("\"'").lower() if value else ""
+
+    @property
+    def production(self) -> bool:
+        """True when ENVIRONMENT says production."""
+        return self.environment == "production"
+
+    @property
+    def on_heroku(self) -> bool:
+        """True on a Heroku dyno (`DYNO` is set)."""
+        return bool(self.config.environ.get("DYNO"))
+
+    @property
+    def platform(self) -> str:
+        """`heroku` on a dyno, else `local`."""
+        return "heroku" if self.on_heroku else "local"
+
+    @property
+    def uses_heroku_config(self) -> bool:
+        """Fixes are `heroku config:set` on a dyno or for production, `.env` edits otherwise."""
+        return self.on_heroku or self.production
+
+    # -- values --------------------------------------------------------------------------------
+    def value(self, name: str) -> Value | None:
+        """The effective value with its origin, or None when unset. Records the read."""
+        self.read_vars.add(name)
+        return self.config.lookup(name)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The raw value the app would see (untrimmed), or `default` when unset."""
+        found = self.value(name)
+        return found.value if found is not None else default
+
+    def secret(self, name: str) -> Secret | None:
+        """A secret variable's value wrapped in `Secret`, or None when unset."""
+        raw = self.get(name)
+        return Secret(raw) if raw is not None else None
+
+    def is_set(self, name: str) -> bool:
+        """True when the variable is set to something other than whitespace."""
+        raw = self.get(name)
+        return raw is not None and raw.strip() != ""
+
+    def require(self, *names: str) -> None:
+        """Skip the calling check unless every variable is set (the `env` check reports them)."""
+        missing = [n for n in names if not self.is_set(n)]
+        if missing:
+            verb = "is" if len(missing) == 1 else "are"
+            raise SkipCheck(f"{', '.join(missing)} {verb} not set (see env.missing)", missing)
+
+    def where(self, name: str) -> str:
+        """Where the effective value of `name` comes from: `.env:12`, `the environment`, or `unset`."""
+        found = self.config.lookup(name)
+        return found.where if found else "unset"
+
+    # -- fixes ---------------------------------------------------------------------------------
+    def _heroku_app_flag(self) -> str:
+        app = self.config.environ.get("HEROKU_APP_NAME", "").strip()
+        return f" -a {shlex.quote(app)}" if app else ""
+
+    def set_fix(self, name: str, value: str = "…", text: str = "") -> Fix:
+        """A fix that sets `name` to a non-secret `value` (or a placeholder such as `<key>`)."""
+        if is_secret_name(name) and value not in ("…",) and not value.startswith("<"):
+            value = "<new value>"  # never echo a secret-slot value, even one a check computed
+        shown = value if value == "…" or value.startswith("<") or shlex.quote(value) == value else shlex.quote(value)
+        if self.uses_heroku_config:
+            return Fix(text, (f"heroku config:set {name}={shown}{self._heroku_app_flag()}",))
+        return Fix(self._local_text(name, text), (f"{name}={shown}",))
+
+    def generate_fix(self, name: str, generator: str, text: str = "") -> Fix:
+        """A fix whose new value comes from running `generator` (a shell command)."""
+        if self.uses_heroku_config:
+            return Fix(text, (f'heroku config:set {name}="$({generator})"{self._heroku_app_flag()}',))
+        local = self._local_text(name, text) + " Generate the value with the command below and paste it after `=`."
+        return Fix(local, (generator, f"{name}=<output of the command above>"))
+
+    def unset_fix(self, name: str, text: str = "") -> Fix:
+        """A fix that removes `name`."""
+        if self.uses_heroku_config:
+            return Fix(text, (f"heroku config:unset {name}{self._heroku_app_flag()}",))
+        where = self.where(name)
+        return Fix(" ".join(p for p in (text, f"Delete the {name} line ({where}).") if p))
+
+    def _local_text(self, name: str, text: str) -> str:
+        found = self.config.lookup(name)
+        if found is None:
+            target = f"Add this line to {self.config.sources[-1] if self.config.sources else '.env'}:"
+        elif found.line:
+            target = f"Change {found.where} to:"
+        else:
+            target = f"{name} comes from the shell environment, which overrides .env; export it as:"
+        return " ".join(p for p in (text, target) if p)

@@ -1,0 +1,239 @@
+"""A dotenv parser that sees exactly what python-dotenv (and so pydantic-settings) sees.
+
+It follows python-dotenv's grammar (quotes, escapes, `export `, comments, `${VAR}` expansion)
+but keeps what the app's loader throws away: the line each binding starts on, the quote style,
+the raw text, and the statements the loader would skip. It never raises on any input.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_newline = re.compile(r"(\r\n|\n|\r)")
+_multiline_whitespace = re.compile(r"\s*", re.MULTILINE)
+_whitespace = re.compile(r"[^\S\r\n]*")
+_export = re.compile(r"(?:export[^\S\r\n]+)?")
+_single_quoted_key = re.compile(r"'([^']+)'")
+_unquoted_key = re.compile(r"([^=\#\s]+)")
+_equal_sign = re.compile(r"(=[^\S\r\n]*)")
+_single_quoted_value = re.compile(r"'((?:\\'|[^'])*)'")
+_double_quoted_value = re.compile(r'"((?:\\"|[^"])*)"')
+_unquoted_value = re.compile(r"([^\r\n]*)")
+_comment = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
+_end_of_line = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
+_rest_of_line = re.compile(r"[^\r\n]*(?:\r|\n|\r\n)?")
+_double_quote_escapes = re.compile(r"\\[\\'\"abfnrtv]")
+_single_quote_escapes = re.compile(r"\\[\\']")
+_posix_variable = re.compile(r"\$\{(?P<name>[^\}:]*)(?::-(?P<default>[^\}]*))?\}")
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class Binding:
+    """One statement of the file: a `KEY=value`, a bare `KEY`, a comment/blank, or an error.
+
+    `line` is where the statement starts (1-based); a quoted value may run on to `end_line`.
+    `error` means python-dotenv would skip this statement (it logs a warning and goes on).
+    """
+
+    key: str | None
+    value: str | None
+    line: int
+    end_line: int
+    original: str
+    error: bool = False
+    quote: str = ""
+    raw_value: str = ""
+    space_before_equals: bool = False
+    space_after_equals: bool = False
+    exported: bool = False
+
+
+@dataclass
+class DotenvFile:
+    """A parsed dotenv file with everything a lint needs to explain it."""
+
+    path: str
+    raw: bytes = b""
+    text: str = ""
+    bom: bool = False
+    crlf_lines: list[int] = field(default_factory=list)
+    decode_error: tuple[int, int] | None = None  # (byte offset, line) of the first bad byte
+    truncated: bool = False
+    bindings: list[Binding] = field(default_factory=list)
+
+    @property
+    def assignments(self) -> list[Binding]:
+        """Bindings with a key, in file order."""
+        return [b for b in self.bindings if b.key is not None and not b.error]
+
+    def last_binding(self, key: str) -> Binding | None:
+        """The binding that wins for `key` (python-dotenv keeps the last one)."""
+        found = None
+        for binding in self.assignments:
+            if binding.key == key:
+                found = binding
+        return found
+
+    def raw_values(self) -> dict[str, str | None]:
+        """Key to value before `${VAR}` expansion, last binding winning."""
+        return {b.key: b.value for b in self.assignments if b.key is not None}
+
+    def values(self, environ: Mapping[str, str]) -> dict[str, str | None]:
+        """What `dotenv_values()` returns: expanded with earlier file values, then `environ`."""
+        resolved: dict[str, str | None] = {}
+        for binding in self.assignments:
+            assert binding.key is not None
+            value = binding.value
+            if value is not None and "${" in value:
+                scope: dict[str, str | None] = dict(environ)
+                scope.update(resolved)
+                value = expand(value, scope)
+            resolved[binding.key] = value
+        return resolved
+
+
+def expand(value: str, scope: Mapping[str, str | None]) -> str:
+    """python-dotenv's `${NAME}` and `${NAME:-default}` expansion."""
+
+    def substitute(match: re.Match[str]) -> str:
+        default = match["default"] if match["default"] is not None else ""
+        found = scope.get(match["name"], default)
+        return found if found is not None else ""
+
+    return _posix_variable.sub(substitute, value)
+
+
+class _Error(Exception):
+    pass
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.mark_pos = 0
+        self.mark_line = 1
+
+    def has_next(self) -> bool:
+        return self.pos < len(self.text)
+
+    def set_mark(self) -> None:
+        self.mark_pos, self.mark_line = self.pos, self.line
+
+    def marked(self) -> str:
+        return self.text[self.mark_pos : self.pos]
+
+    def peek(self, count: int) -> str:
+        return self.text[self.pos : self.pos + count]
+
+    def read_regex(self, regex: re.Pattern[str]) -> tuple[str | None, ...]:
+        match = regex.match(self.text, self.pos)
+        if match is None:
+            raise _Error
+        consumed = self.text[match.start() : match.end()]
+        self.pos = match.end()
+        self.line += len(_newline.findall(consumed))
+        return match.groups()
+
+
+def _decode(regex: re.Pattern[str], value: str) -> str:
+    return regex.sub(lambda m: codecs.decode(m.group(0), "unicode-escape"), value)
+
+
+def _parse_binding(reader: _Reader) -> Binding:
+    reader.set_mark()
+    reader.read_regex(_multiline_whitespace)
+    start_line = reader.line
+    if not reader.has_next():
+        return Binding(None, None, start_line, reader.line, reader.marked())
+    binding = Binding(None, None, start_line, start_line, "")
+    try:
+        before_export = reader.pos
+        reader.read_regex(_export)
+        binding.exported = reader.pos > before_export
+        char = reader.peek(1)
+        if char == "#":
+            key = None
+        elif char == "'":
+            (key,) = reader.read_regex(_single_quoted_key)
+        else:
+            (key,) = reader.read_regex(_unquoted_key)
+        before = reader.pos
+        reader.read_regex(_whitespace)
+        binding.space_before_equals = reader.pos > before and reader.peek(1) == "="
+        value: str | None = None
+        if reader.peek(1) == "=":
+            (equals,) = reader.read_regex(_equal_sign)
+            binding.space_after_equals = bool(equals and len(equals) > 1)
+            value = _parse_value(reader, binding)
+        reader.read_regex(_comment)
+        reader.read_regex(_end_of_line)
+        binding.key, binding.value = key, value
+    except _Error:
+        reader.read_regex(_rest_of_line)
+        binding.key, binding.value, binding.error = None, None, True
+    binding.original = reader.marked()
+    binding.end_line = max(start_line, reader.line - (1 if binding.original.endswith(("\n", "\r")) else 0))
+    return binding
+
+
+def _parse_value(reader: _Reader, binding: Binding) -> str:
+    char = reader.peek(1)
+    if char == "'":
+        (value,) = reader.read_regex(_single_quoted_value)
+        binding.quote, binding.raw_value = "'", value or ""
+        return _decode(_single_quote_escapes, value or "")
+    if char == '"':
+        (value,) = reader.read_regex(_double_quoted_value)
+        binding.quote, binding.raw_value = '"', value or ""
+        return _decode(_double_quote_escapes, value or "")
+    if char in ("", "\n", "\r"):
+        return ""
+    (part,) = reader.read_regex(_unquoted_value)
+    binding.raw_value = part or ""
+    return re.sub(r"\s+#.*", "", part or "").rstrip()
+
+
+def parse_text(text: str) -> list[Binding]:
+    """Parse already-decoded text into bindings, python-dotenv's way. Never raises."""
+    reader = _Reader(text)
+    bindings = []
+    while reader.has_next():
+        bindings.append(_parse_binding(reader))
+    return bindings
+
+
+def parse_bytes(raw: bytes, path: str = ".env") -> DotenvFile:
+    """Decode and parse a file's bytes as python-dotenv would read them (UTF-8, universal
+    newlines), recording a BOM, CRLF line ends and the first undecodable byte on the way."""
+    parsed = DotenvFile(path=path, raw=raw)
+    if len(raw) > MAX_FILE_BYTES:
+        raw = raw[:MAX_FILE_BYTES]
+        parsed.truncated = True
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        parsed.decode_error = (exc.start, raw.count(b"\n", 0, exc.start) + 1)
+        text = raw.decode("utf-8", errors="replace")
+    # python-dotenv opens files with encoding="utf-8" (not utf-8-sig): a BOM stays in the text.
+    parsed.bom = text.startswith("\ufeff")
+    parsed.crlf_lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer("\r\n", text)]
+    # Text mode with universal newlines turns \r\n and lone \r into \n before the parser runs.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parsed.text = text
+    parsed.bindings = parse_text(text)
+    return parsed
+
+
+def read_file(path: str | Path) -> DotenvFile:
+    """Read and parse a dotenv file. Raises OSError when the file cannot be read."""
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    return parse_bytes(raw, str(path))

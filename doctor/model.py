@@ -1,0 +1,149 @@
+"""The plugin API's data types: severities, fixes, findings, checks and their results."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from doctor.context import Context
+
+
+class Severity(enum.Enum):
+    """How bad a finding is. Ordered: CRITICAL is the worst, INFO the mildest."""
+
+    CRITICAL = "critical"
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def weight(self) -> int:
+        """Higher is worse: critical 4, error 3, warning 2, info 1."""
+        return _WEIGHTS[self]
+
+    def __ge__(self, other: Severity) -> bool:  # type: ignore[override]
+        return self.weight >= other.weight
+
+    def __gt__(self, other: Severity) -> bool:  # type: ignore[override]
+        return self.weight > other.weight
+
+    def __le__(self, other: Severity) -> bool:  # type: ignore[override]
+        return self.weight <= other.weight
+
+    def __lt__(self, other: Severity) -> bool:  # type: ignore[override]
+        return self.weight < other.weight
+
+
+_WEIGHTS = {Severity.CRITICAL: 4, Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1}
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A remediation: what to do in words, plus copy-pasteable commands (never a secret)."""
+
+    text: str
+    commands: tuple[str, ...] = ()
+
+    def __add__(self, other: Fix) -> Fix:
+        text = " ".join(part for part in (self.text, other.text) if part)
+        return Fix(text, self.commands + other.commands)
+
+
+@dataclass
+class Finding:
+    """One problem or note. `id` is `<check>.<slug>` and never changes meaning once released.
+
+    `vars` names every configuration variable the finding is about. `root_cause` marks a finding
+    that explains others (a broken .env line that hides variables): ranking puts it first among
+    its severity.
+    """
+
+    id: str
+    severity: Severity
+    title: str
+    detail: str = ""
+    fix: Fix | None = None
+    vars: tuple[str, ...] = ()
+    docs: str = ""
+    root_cause: bool = False
+    check: str = ""
+
+    def __post_init__(self) -> None:
+        self.vars = tuple(self.vars)
+        if not self.check:
+            self.check = self.id.split(".", 1)[0]
+
+
+class SkipCheck(Exception):
+    """Raised by a check (usually via `Context.require`) when it has nothing to examine.
+
+    The check is reported as `skipped` with this reason; `vars` names what was missing so the
+    ranking can tie the skip to the finding that explains it.
+    """
+
+    def __init__(self, reason: str, vars: Iterable[str] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.vars = tuple(vars)
+
+
+class Check:
+    """Base class for a check. Subclass it, set the class attributes, implement `run`.
+
+    - `id`: stable check id (`postgres`); finding ids start with it.
+    - `title`: a short human name.
+    - `vars`: the configuration variables it reads (shown by `doctor list`).
+    - `network`: True when `run` may open connections. Under `--offline` such a check still runs,
+      with `ctx.offline` set, and must then do only its static part.
+    - `depends_on`: ids of checks that must pass first; when one fails this check is skipped.
+    - `boot_critical`: a failure here stops the app from booting (ranked before feature checks).
+    - `order`: where the check stands in reports (built-ins use 10..200; the default is 500).
+    """
+
+    id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    vars: ClassVar[tuple[str, ...]] = ()
+    network: ClassVar[bool] = False
+    depends_on: ClassVar[tuple[str, ...]] = ()
+    boot_critical: ClassVar[bool] = False
+    order: ClassVar[int] = 500
+
+    async def run(self, ctx: Context) -> Iterable[Finding]:
+        """Examine the configuration through `ctx`; return findings (none means passed)."""
+        raise NotImplementedError
+
+
+class Status(enum.Enum):
+    """The outcome of one check."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    TIMED_OUT = "timed_out"
+    CRASHED = "crashed"
+
+
+@dataclass
+class CheckResult:
+    """What one check produced: its status, findings, time taken and, when skipped, why."""
+
+    id: str
+    title: str
+    status: Status
+    findings: list[Finding] = field(default_factory=list)
+    duration_ms: int = 0
+    reason: str | None = None
+    network: bool = False
+    boot_critical: bool = False
+    offline_partial: bool = False
+    skip_vars: tuple[str, ...] = ()
+
+    @property
+    def worst(self) -> Severity | None:
+        """The worst severity among this check's findings, or None."""
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=lambda s: s.weight)

@@ -1,0 +1,79 @@
+"""Check discovery through the `doctor.checks` entry-point group, and selection by id.
+
+Built-in checks are registered exactly as a third-party package registers its own:
+
+    [project.entry-points."doctor.checks"]
+    mycheck = "mypackage.mycheck:MyCheck"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from doctor.model import Check, CheckResult, Finding, Fix, Severity, Status
+
+GROUP = "doctor.checks"
+
+
+class SelectionError(Exception):
+    """`--only` or `--skip` named a check that is not installed (exit code 2)."""
+
+
+@dataclass
+class Registry:
+    """The installed checks, in display order, and the ones that failed to load."""
+
+    checks: list[Check]
+    failures: list[CheckResult]
+
+    @property
+    def ids(self) -> list[str]:
+        """Every check id, loaded or not."""
+        return [c.id for c in self.checks] + [f.id for f in self.failures]
+
+    def select(self, only: list[str] | None, skip: list[str] | None) -> Registry:
+        """Keep the checks named by `only` (all when None), minus those in `skip`."""
+        known = set(self.ids)
+        unknown = sorted({*(only or []), *(skip or [])} - known)
+        if unknown:
+            raise SelectionError(
+                f"unknown check id(s): {', '.join(unknown)}; installed: {', '.join(sorted(known))}"
+            )
+        wanted = set(only) if only else known
+        wanted -= set(skip or [])
+        return Registry(
+            [c for c in self.checks if c.id in wanted],
+            [f for f in self.failures if f.id in wanted],
+        )
+
+
+def _load_failure(name: str, exc: BaseException) -> CheckResult:
+    finding = Finding(
+        id=f"{name}.load_failed",
+        severity=Severity.ERROR,
+        title=f"The {name} check could not be loaded ({type(exc).__name__})",
+        detail="Its entry point in the doctor.checks group raised while importing; the other checks still ran.",
+        fix=Fix("Reinstall the package that provides it, or run `doctor list` to see what is installed.",
+                ("pip install --force-reinstall chaski-doctor",)),
+        check=name,
+    )
+    return CheckResult(name, name, Status.CRASHED, [finding], reason=f"failed to load: {type(exc).__name__}")
+
+
+def discover() -> Registry:
+    """Load every check registered in the `doctor.checks` group. Never raises."""
+    checks: dict[str, Check] = {}
+    failures: list[CheckResult] = []
+    for entry in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        try:
+            loaded = entry.load()
+            check = loaded() if isinstance(loaded, type) else loaded
+            if not isinstance(check, Check) or not check.id:
+                raise TypeError(f"{entry.value} is not a doctor.Check with an id")
+        except Exception as exc:  # a broken plugin must not take the doctor down
+            failures.append(_load_failure(entry.name, exc))
+            continue
+        checks.setdefault(check.id, check)
+    ordered = sorted(checks.values(), key=lambda c: (getattr(c, "order", 500), c.id))
+    return Registry(ordered, failures)

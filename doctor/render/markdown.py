@@ -1,0 +1,56 @@
+"""Markdown renderer: a report to paste into a support ticket."""
+
+from __future__ import annotations
+
+from doctor.report import Report, check_symbol
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _fence(text: str) -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return fence
+
+
+def render_markdown(report: Report) -> str:
+    """The report as GitHub-flavoured Markdown."""
+    ctx = report.context
+    lines = [
+        "# chaski-doctor report",
+        "",
+        f"- status: **{report.status}** (exit {report.exit_code})",
+        f"- environment: `{ctx.get('environment') or 'unset'}` on `{ctx.get('platform')}`",
+        f"- config: {', '.join(f'`{s}`' for s in ctx.get('sources') or []) or 'process environment only'}",
+        f"- offline: {'yes' if ctx.get('offline') else 'no'}",
+        "",
+        "## Checks",
+        "",
+        "| | check | status | ms | note |",
+        "|---|---|---|---:|---|",
+    ]
+    for c in report.checks:
+        lines.append(f"| {check_symbol(c)} | `{c.id}` | {c.status.value} | {c.duration_ms} | {_cell(c.reason or '')} |")
+    lines += ["", "## Findings", ""]
+    if not report.findings:
+        lines.append("No problems found.")
+    for ranked in report.findings:
+        f = ranked.finding
+        lines.append(f"### {ranked.rank}. {f.severity.value.upper()}: {_cell(f.title)}")
+        lines.append("")
+        lines.append(f"`{f.id}`" + (f" · variables: {', '.join(f'`{v}`' for v in f.vars)}" if f.vars else ""))
+        lines.append("")
+        if f.detail:
+            lines += [f.detail, ""]
+        if f.fix and f.fix.text:
+            lines += [f"**Fix:** {f.fix.text}", ""]
+        if f.fix and f.fix.commands:
+            body = "\n".join(f.fix.commands)
+            fence = _fence(body)
+            lines += [f"{fence}sh", body, fence, ""]
+        if f.docs:
+            lines += [f"Docs: {f.docs}", ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,123 @@
+"""The report every renderer draws from: ranked findings, check statuses, verdict, exit code.
+
+Building the report is where every string is scrubbed of secret values, so no renderer can
+leak one whatever a check or a library put into a message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from doctor import __version__
+from doctor.model import CheckResult, Finding, Fix, Severity, Status
+from doctor.ranking import RankedFinding, rank
+
+SCHEMA = 1
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+@dataclass
+class Report:
+    """Everything a renderer needs. `findings` are ranked; `checks` are in check order."""
+
+    checks: list[CheckResult]
+    findings: list[RankedFinding]
+    context: dict[str, Any]
+    fail_on: Severity = Severity.ERROR
+    interrupted: bool = False
+    offline_skipped: list[str] = field(default_factory=list)
+
+    @property
+    def worst(self) -> Severity | None:
+        """The worst severity present, or None."""
+        severities = [r.finding.severity for r in self.findings]
+        return max(severities, key=lambda s: s.weight) if severities else None
+
+    @property
+    def status(self) -> str:
+        """`critical`, `error`, `warning`, `info`, or `ok`."""
+        return self.worst.value if self.worst else "ok"
+
+    @property
+    def exit_code(self) -> int:
+        """130 when interrupted; 1 when anything reaches `fail_on`; else 0."""
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_FAIL if self.worst is not None and self.worst >= self.fail_on else EXIT_OK
+
+    def to_dict(self) -> dict[str, Any]:
+        """Schema 1 of design.md, keys in a stable order."""
+        return {
+            "schema": SCHEMA,
+            "doctor_version": __version__,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "context": self.context,
+            "findings": [finding_dict(r) for r in self.findings],
+            "checks": [
+                {"id": c.id, "status": c.status.value, "duration_ms": c.duration_ms, "reason": c.reason}
+                for c in self.checks
+            ],
+        }
+
+
+def finding_dict(ranked: RankedFinding) -> dict[str, Any]:
+    """One finding in schema 1's key order."""
+    f = ranked.finding
+    return {
+        "id": f.id,
+        "check": f.check,
+        "severity": f.severity.value,
+        "rank": ranked.rank,
+        "title": f.title,
+        "detail": f.detail,
+        "fix": f.fix.text if f.fix else "",
+        "commands": list(f.fix.commands) if f.fix else [],
+        "vars": list(f.vars),
+        "docs": f.docs,
+    }
+
+
+def _scrub_finding(finding: Finding, scrub: Callable[[str], str]) -> Finding:
+    fix = None
+    if finding.fix is not None:
+        fix = Fix(scrub(finding.fix.text), tuple(scrub(c) for c in finding.fix.commands))
+    return dataclasses.replace(
+        finding, title=scrub(finding.title), detail=scrub(finding.detail), fix=fix, docs=scrub(finding.docs)
+    )
+
+
+def _scrub_result(result: CheckResult, scrub: Callable[[str], str]) -> CheckResult:
+    return dataclasses.replace(
+        result,
+        reason=scrub(result.reason) if result.reason else result.reason,
+        findings=[_scrub_finding(f, scrub) for f in result.findings],
+    )
+
+
+def build_report(
+    results: list[CheckResult],
+    context: dict[str, Any],
+    scrub: Callable[[str], str],
+    fail_on: Severity = Severity.ERROR,
+    interrupted: bool = False,
+) -> Report:
+    """Scrub, rank and wrap check results into a Report."""
+    clean = [_scrub_result(r, scrub) for r in results]
+    offline_skipped = [r.id for r in clean if r.offline_partial]
+    return Report(clean, rank(clean), context, fail_on, interrupted, offline_skipped)
+
+
+def check_symbol(result: CheckResult) -> str:
+    """✓ passed, ✗ failed with an error or worse, ! warnings only, – skipped or not run."""
+    if result.status is Status.PASSED:
+        return "✓"
+    if result.status is Status.SKIPPED:
+        return "–"
+    worst = result.worst
+    if result.status is Status.FAILED and worst is not None and worst < Severity.ERROR:
+        return "!"
+    return "✗"
