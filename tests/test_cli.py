@@ -1,0 +1,137 @@
+"""The installed `doctor` command, run as a subprocess: flags, formats, exit codes, imports,
+interruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import HEALTHY_DEV, clean_environ, run_doctor
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGIN_DIST = ROOT / "tests" / "engine" / "plugin_dist"
+SDKS = ("psycopg", "redis", "aiosmtplib", "boto3", "botocore", "stripe", "twilio", "httpx")
+
+
+def env_file(tmp_path: Path, values: dict[str, str], name: str = ".env") -> Path:
+    path = tmp_path / name
+    path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    return path
+
+
+def test_version_and_python_m() -> None:
+    assert run_doctor("--version").stdout.strip() == "chaski-doctor 0.1.0"
+    proc = subprocess.run([sys.executable, "-m", "doctor", "--version"], capture_output=True, text=True,
+                          env=clean_environ())
+    assert proc.returncode == 0 and proc.stdout.strip() == "chaski-doctor 0.1.0"
+
+
+@pytest.mark.parametrize("args", [["--version"], ["list"], ["--offline", "--format", "json"]])
+def test_no_sdk_is_imported(tmp_path: Path, args: list[str]) -> None:
+    env_file(tmp_path, HEALTHY_DEV)
+    code = (
+        "import sys\nfrom doctor.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {SDKS!r})\n"
+        "sys.stderr.write('LOADED=' + ','.join(loaded))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env=clean_environ())
+    assert "LOADED=" in proc.stderr, proc.stderr
+    assert proc.stderr.rsplit("LOADED=", 1)[1].strip() == ""
+
+
+def test_healthy_offline_run_exits_zero_in_every_format(tmp_path: Path) -> None:
+    path = env_file(tmp_path, HEALTHY_DEV)
+    for fmt in ("text", "json", "markdown"):
+        proc = run_doctor("--env-file", str(path), "--offline", "--format", fmt)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert proc.stderr == ""
+    data = json.loads(run_doctor("--env-file", str(path), "--offline", "--format", "json").stdout)
+    assert data["status"] in ("ok", "info")
+    assert data["context"] == {"environment": "development", "platform": "local", "sources": [str(path)],
+                               "offline": True}
+    network = {c["id"]: c["reason"] for c in data["checks"] if c["id"] in ("postgres", "redis", "stripe")}
+    assert set(network.values()) == {"offline: network probe not run"}
+
+
+def test_dotenv_in_the_working_directory_is_read_by_default(tmp_path: Path) -> None:
+    env_file(tmp_path, {**HEALTHY_DEV, "LOG_LEVEL": "LOUD"})
+    proc = run_doctor("--offline", "--format", "json", "--only", "env", cwd=tmp_path)
+    data = json.loads(proc.stdout)
+    assert data["context"]["sources"] == [".env"]
+    assert "env.log_level_invalid" in [f["id"] for f in data["findings"]]
+
+
+def test_fail_on_only_and_skip(tmp_path: Path) -> None:
+    path = env_file(tmp_path, {**HEALTHY_DEV, "LOG_LEVEL": "LOUD"})  # an error in `env`
+    base = ("--env-file", str(path), "--offline", "--format", "json")
+    assert run_doctor(*base).returncode == 1
+    assert run_doctor(*base, "--fail-on", "critical").returncode == 0
+    assert run_doctor(*base, "--skip", "env").returncode == 0
+    only = json.loads(run_doctor(*base, "--only", "env,fernet").stdout)
+    assert [c["id"] for c in only["checks"]] == ["env", "fernet"]
+
+
+def test_fail_on_warning(tmp_path: Path) -> None:
+    path = env_file(tmp_path, {**HEALTHY_DEV, "DATABASE_URL": HEALTHY_DEV["DATABASE_URL"].replace(
+        "postgresql://", "postgres://")})
+    base = ("--env-file", str(path), "--offline", "--only", "postgres")
+    assert run_doctor(*base).returncode == 0
+    assert run_doctor(*base, "--fail-on", "warning").returncode == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--env-file", "/nonexistent/.env"], "no such file"),
+    (["--env-file", "/"], "is a directory"),
+    (["--only", "nosuchcheck"], "unknown check id"),
+    (["--timeout", "-1"], "--timeout"),
+    (["--format", "yaml"], "--format"),
+    (["--bogus"], "unrecognized arguments"),
+])
+def test_usage_errors_exit_2_with_a_clear_message(args: list[str], message: str, tmp_path: Path) -> None:
+    proc = run_doctor(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_list_text_and_json() -> None:
+    text = run_doctor("list").stdout
+    for check_id in ("env", "dotenv", "secret_key", "fernet", "postgres", "redis", "smtp", "oauth", "s3", "stripe",
+                     "twilio"):
+        assert check_id in text
+    data = json.loads(run_doctor("list", "--format", "json").stdout)
+    postgres = next(c for c in data["checks"] if c["id"] == "postgres")
+    assert postgres["network"] is True and "DATABASE_URL" in postgres["vars"]
+
+
+def test_no_color_when_not_a_tty(tmp_path: Path) -> None:
+    path = env_file(tmp_path, {**HEALTHY_DEV, "LOG_LEVEL": "LOUD"})
+    proc = run_doctor("--env-file", str(path), "--offline")
+    assert "\x1b[" not in proc.stdout
+
+
+def test_ctrl_c_prints_what_finished_and_exits_130(tmp_path: Path) -> None:
+    env = clean_environ(PYTHONPATH=str(PLUGIN_DIST), SAMPLE_FLAG="on")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "doctor", "--only", "sample,sample_slow", "--timeout", "60", "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )
+    time.sleep(2.5)
+    os.kill(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    data = json.loads(out)
+    statuses = {c["id"]: (c["status"], c["reason"]) for c in data["checks"]}
+    assert statuses["sample"] == ("passed", None)
+    assert statuses["sample_slow"] == ("skipped", "interrupted before it finished")
+    assert data["exit_code"] == 130
+    assert "Traceback" not in err
