@@ -8,7 +8,7 @@ from urllib.parse import SplitResult, urlsplit
 
 # Values copied verbatim from the secrets-management guide's examples.
 _PLACEHOLDER_PATTERNS = [
-    re.compile(r"<[^<>]*>"),  # <64-char-random>, <client-id>, <secret>, <key>
+    re.compile(r"<[a-z0-9][a-z0-9 _-]*>"),  # <64-char-random>, <client-id>, <secret>, <key>
     re.compile(r"^your[-_]", re.IGNORECASE),  # your-email@gmail.com, your-app-name
     re.compile(r"//your-app[.-]", re.IGNORECASE),  # https://your-app.herokuapp.com
     re.compile(r"@your-app\.", re.IGNORECASE),
@@ -43,8 +43,13 @@ def is_placeholder(value: str) -> bool:
 
 
 def parse_bool(value: str) -> bool | None:
-    """The boolean pydantic would read, or None when it would reject the value."""
-    lowered = value.strip().lower()
+    """The boolean pydantic would read, or None when it would reject the value.
+
+    pydantic v2 rejects surrounding whitespace (" True"), so that is None too.
+    """
+    if value != value.strip():
+        return None
+    lowered = value.lower()
     if lowered in _TRUE:
         return True
     if lowered in _FALSE:

@@ -132,6 +132,17 @@ def url_password(url: str) -> str | None:
         return userinfo.split(":", 1)[1] if ":" in userinfo else None
 
 
+def mask_url_password(value: str) -> str:
+    """`scheme://user:secret@host` becomes `scheme://user:<password>@host`; other text is unchanged."""
+    match = _URL_WITH_PASSWORD.match(value)
+    if not match:
+        return value
+    head = match.group(0)
+    scheme, userinfo = head.split("://", 1)
+    user = userinfo[:-1].split(":", 1)[0]
+    return f"{scheme}://{user}:<password>@" + value[len(head):]
+
+
 def load_config(env_files: list[str] | None, environ: Mapping[str, str], cwd: str | None = None) -> Config:
     """Read the named dotenv files (or `./.env` when none is named and it exists).
 

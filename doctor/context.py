@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from doctor.config import Config, Value, is_secret_name
+from doctor.config import Config, Value, is_secret_name, mask_url_password
 from doctor.model import Fix, SkipCheck
 from doctor.secret import Secret
 
@@ -116,7 +116,8 @@ class Context:
         return found.where if found else "unset"
 
     # -- fixes ---------------------------------------------------------------------------------
-    def _heroku_app_flag(self) -> str:
+    def heroku_app_flag(self) -> str:
+        """` -a APP` when HEROKU_APP_NAME is known (for `heroku` commands a check builds itself), else ''."""
         app = self.config.environ.get("HEROKU_APP_NAME", "").strip()
         return f" -a {shlex.quote(app)}" if app else ""
 
@@ -124,22 +125,23 @@ class Context:
         """A fix that sets `name` to a non-secret `value` (or a placeholder such as `<key>`)."""
         if is_secret_name(name) and value not in ("…",) and not value.startswith("<"):
             value = "<new value>"  # never echo a secret-slot value, even one a check computed
+        value = mask_url_password(value)
         shown = value if value == "…" or value.startswith("<") or shlex.quote(value) == value else shlex.quote(value)
         if self.uses_heroku_config:
-            return Fix(text, (f"heroku config:set {name}={shown}{self._heroku_app_flag()}",))
+            return Fix(text, (f"heroku config:set {name}={shown}{self.heroku_app_flag()}",))
         return Fix(self._local_text(name, text), (f"{name}={shown}",))
 
     def generate_fix(self, name: str, generator: str, text: str = "") -> Fix:
         """A fix whose new value comes from running `generator` (a shell command)."""
         if self.uses_heroku_config:
-            return Fix(text, (f'heroku config:set {name}="$({generator})"{self._heroku_app_flag()}',))
+            return Fix(text, (f'heroku config:set {name}="$({generator})"{self.heroku_app_flag()}',))
         local = self._local_text(name, text) + " Generate the value with the command below and paste it after `=`."
         return Fix(local, (generator, f"{name}=<output of the command above>"))
 
     def unset_fix(self, name: str, text: str = "") -> Fix:
         """A fix that removes `name`."""
         if self.uses_heroku_config:
-            return Fix(text, (f"heroku config:unset {name}{self._heroku_app_flag()}",))
+            return Fix(text, (f"heroku config:unset {name}{self.heroku_app_flag()}",))
         where = self.where(name)
         return Fix(" ".join(p for p in (text, f"Delete the {name} line ({where}).") if p))
 

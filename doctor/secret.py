@@ -13,7 +13,7 @@ PUBLIC_PREFIXES = (
 )
 
 REDACTED = "[redacted]"
-_MIN_SECRET_LENGTH = 4
+_MIN_SECRET_LENGTH = 6
 
 
 def fingerprint(value: str) -> str:

@@ -81,3 +81,9 @@ def test_redactor_knows_every_secret_source(tmp_path: Path) -> None:
     scrub = config.redactor()
     text = "x pa ss-word-123 y dbp%40ss99 z dbp@ss99 sk_test_abcdefghijkl"
     assert scrub(text) == f"x {REDACTED} y {REDACTED} z {REDACTED} {REDACTED}"
+
+
+def test_set_fix_never_echoes_a_url_password() -> None:
+    ctx = Context(load_config([], {"ENVIRONMENT": "production"}))
+    fix = ctx.set_fix("REDIS_URL", "rediss://:hunter2hunter2@example.com:6380/0")
+    assert fix.commands == ("heroku config:set REDIS_URL='rediss://:<password>@example.com:6380/0'",)
