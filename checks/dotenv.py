@@ -1,0 +1,180 @@
+"""The `dotenv` check: lint each .env file for what python-dotenv (and so the app) reads wrongly.
+
+Every finding names `path:line`; none quotes a value, since most of a .env file is secrets.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections import defaultdict
+
+from checks.dotenv_git import git_findings
+from checks.dotenv_text import (
+    ASSIGNMENT,
+    bom_findings,
+    clean_key,
+    decode_findings,
+    first_key,
+    invisible_findings,
+    listed,
+    severity_for,
+    statement_lines,
+)
+from doctor import Check, Context, Finding, Fix, Severity, SkipCheck
+from doctor.dotenv import MAX_FILE_BYTES, Binding, DotenvFile
+
+_QUOTE_OPENED = re.compile(r"=[^\S\n]*(['\"])")
+_UNSPACE = r"s/^([A-Za-z_][A-Za-z0-9_]*)[[:blank:]]*=[[:blank:]]*/\1=/"
+
+
+def _unclosed_quote(line: str) -> bool:
+    """True when the value on `line` opens a quote that nothing on the line closes."""
+    match = _QUOTE_OPENED.search(line)
+    if not match:
+        return False
+    return re.search(r"(?<!\\)" + match.group(1), line[match.end():]) is None
+
+
+def _statement_findings(parsed: DotenvFile) -> list[Finding]:
+    findings = []
+    defined = {b.key for b in parsed.assignments}
+    for index, binding in enumerate(parsed.bindings):
+        if index == 0 and parsed.bom:
+            continue  # the BOM finding explains this line
+        lines = statement_lines(binding)
+        if not lines or not (binding.error or len(lines) > 1 and binding.quote):
+            continue
+        key = binding.key or first_key(binding)
+        hidden = [(number, m.group(1)) for number, text in lines[1:] if (m := ASSIGNMENT.match(text))]
+        where = f"{parsed.path}:{binding.line}"
+        if hidden or (binding.error and len(lines) > 1):
+            names = list(dict.fromkeys(n for _, n in hidden))
+            lost = ([key] if key and binding.error else []) + [n for n in names if n not in defined]
+            findings.append(Finding(
+                "dotenv.unbalanced_quote", severity_for(lost or names),
+                f"{where}: an unclosed {binding.quote or 'quote'} in {key or 'a value'} swallows lines "
+                f"{lines[1][0]}-{lines[-1][0]}" + (f", hiding {listed(names)}" if names else ""),
+                f"python-dotenv reads everything up to the next matching quote as one value, so the assignments on "
+                f"lines {lines[1][0]}-{lines[-1][0]} are not read"
+                + (f" and the app sees {listed(lost)} unset" if lost else "")
+                + ("; the statement then fails to parse and is skipped." if binding.error else "."),
+                Fix(f"Close the quote at the end of {where} (or remove the opening one)."),
+                vars=tuple(dict.fromkeys(([key] if key else []) + names)), root_cause=True,
+            ))
+        elif not binding.error:
+            continue  # a legitimate multi-line quoted value
+        elif key and _unclosed_quote(lines[0][1]):
+            findings.append(Finding(
+                "dotenv.unbalanced_quote", severity_for([key]),
+                f"{where}: the quote opened in {key}'s value is never closed, so {key} is not read",
+                "python-dotenv finds no closing quote, logs 'could not parse statement' and skips the line: "
+                f"the app sees {key} unset (or set by another source).",
+                Fix(f"Close the quote at the end of {where}."), vars=(key,), root_cause=True,
+            ))
+        else:
+            findings.append(Finding(
+                "dotenv.unparsed_line", Severity.ERROR,
+                f"{where} is not a valid KEY=value line; python-dotenv skips it"
+                + (f", so {key} is not set from it" if key else ""),
+                "python-dotenv logs 'could not parse statement' and goes on. Typical causes: text after a closing "
+                "quote, a value with spaces and a quote inside, or a line without '='.",
+                Fix(f"Rewrite {where} as KEY=value (quote the value if it contains spaces or '#')."),
+                vars=(key,) if key else (), root_cause=True,
+            ))
+    return findings
+
+
+def _duplicate_findings(parsed: DotenvFile) -> list[Finding]:
+    seen: dict[str, list[Binding]] = defaultdict(list)
+    for binding in parsed.assignments:
+        seen[binding.key or ""].append(binding)
+    findings = []
+    for key, bindings in seen.items():
+        if len(bindings) < 2:
+            continue
+        lines = [str(b.line) for b in bindings]
+        same = len({b.value for b in bindings}) == 1
+        findings.append(Finding(
+            "dotenv.duplicate_key", Severity.INFO if same else Severity.WARNING,
+            f"{clean_key(key)} is set {len(bindings)} times in {parsed.path} (lines {listed(lines)}); "
+            f"line {lines[-1]} wins",
+            "python-dotenv keeps the last assignment" + (", and all of them hold the same value." if same else
+                                                         ", so editing an earlier line changes nothing."),
+            Fix(f"Delete the earlier {clean_key(key)} line(s) in {parsed.path}: {', '.join(lines[:-1])}."),
+            vars=(clean_key(key),),
+        ))
+    return findings
+
+
+def _spacing_findings(parsed: DotenvFile) -> list[Finding]:
+    spaced = [b for b in parsed.assignments if b.space_before_equals or b.space_after_equals]
+    if not spaced:
+        return []
+    where = [f"{parsed.path}:{b.line}" for b in spaced]
+    return [Finding(
+        "dotenv.space_around_equals", Severity.WARNING,
+        f"Spaces around '=' at {listed(where)}",
+        "python-dotenv ignores them, but `source .env` in a shell, `docker run --env-file` and "
+        "`heroku config:set KEY = value` do not: the same file then means something else elsewhere.",
+        Fix("Remove the spaces around '=' (the command keeps a .bak copy).",
+            (f"sed -i.bak -E '{_UNSPACE}' {shlex.quote(parsed.path)}",)),
+        vars=tuple(dict.fromkeys(clean_key(b.key) for b in spaced)),
+    )]
+
+
+def _crlf_findings(parsed: DotenvFile) -> list[Finding]:
+    if not parsed.crlf_lines:
+        return []
+    crlf = set(parsed.crlf_lines)
+    touched = [b for b in parsed.assignments if crlf & set(range(b.line, b.end_line + 1))]
+    keys = tuple(dict.fromkeys(clean_key(b.key) for b in touched))
+    return [Finding(
+        "dotenv.crlf", Severity.WARNING,
+        f"{parsed.path}:{parsed.crlf_lines[0]} has Windows (CRLF) line endings ({len(crlf)} line(s))",
+        "python-dotenv tolerates them, but `source .env` and `docker --env-file` keep the \\r at the end of every "
+        "value, which breaks passwords and URLs in those tools.",
+        Fix("Convert the file to Unix line endings.", (f"perl -pi -e 's/\\r$//' {shlex.quote(parsed.path)}",)),
+        vars=keys,
+    )]
+
+
+def _truncated_findings(parsed: DotenvFile) -> list[Finding]:
+    if not parsed.truncated:
+        return []
+    line = parsed.text.count("\n") + 1
+    return [Finding(
+        "dotenv.truncated", Severity.WARNING,
+        f"{parsed.path} is over {MAX_FILE_BYTES // (1024 * 1024)} MiB; the doctor read it only up to line {line}",
+        "A .env file this large is usually something else (a dump or a binary) saved under that name. Findings "
+        "about variables after that point may be missing.",
+        Fix(f"Check that {parsed.path} is really the app's settings file."),
+    )]
+
+
+def lint(parsed: DotenvFile) -> list[Finding]:
+    """Every static finding for one parsed file."""
+    return (decode_findings(parsed) + bom_findings(parsed) + _statement_findings(parsed)
+            + invisible_findings(parsed) + _duplicate_findings(parsed) + _spacing_findings(parsed)
+            + _crlf_findings(parsed) + _truncated_findings(parsed))
+
+
+class DotenvCheck(Check):
+    """Lints each dotenv file the doctor read, as python-dotenv would read it."""
+
+    id = "dotenv"
+    title = ".env file syntax"
+    vars = ()
+    network = False
+    boot_critical = True
+    order = 10
+
+    async def run(self, ctx: Context) -> list[Finding]:
+        """Lint every file in order, then its git status."""
+        if not ctx.config.files:
+            raise SkipCheck("no .env file was read")
+        findings = []
+        for parsed in ctx.config.files:
+            findings += lint(parsed)
+            findings += await git_findings(parsed, min(ctx.timeout, 5.0))
+        return findings

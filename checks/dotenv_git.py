@@ -1,0 +1,68 @@
+"""Git hygiene for dotenv files: a `.env` in a checkout must be ignored and never tracked.
+
+Runs `git` as a subprocess with a timeout; when git is absent, slow, or the file is not in a
+work tree, there is simply no finding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from pathlib import Path
+
+from doctor import Finding, Fix, Severity
+from doctor.config import is_secret_name
+from doctor.dotenv import DotenvFile
+
+# Files meant to be committed: templates with placeholder values.
+_TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
+
+
+async def _git(directory: Path, timeout: float, *args: str) -> int | None:
+    """Exit status of `git -C directory args…`, or None when git is missing or too slow."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            "git", "-C", str(directory), *args,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+    try:
+        return await asyncio.wait_for(process.wait(), timeout)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return None
+
+
+async def git_findings(parsed: DotenvFile, timeout: float) -> list[Finding]:
+    """`dotenv.tracked_by_git` or `dotenv.not_gitignored` for a file inside a git work tree."""
+    path = Path(parsed.path)
+    if not path.is_file() or path.name.lower().endswith(_TEMPLATE_SUFFIXES):
+        return []
+    directory, name = path.resolve().parent, path.name
+    if await _git(directory, timeout, "rev-parse", "--is-inside-work-tree") != 0:
+        return []
+    secrets = tuple(dict.fromkeys(b.key for b in parsed.assignments if b.key and is_secret_name(b.key)))
+    ignore_file = shlex.quote(str(Path(parsed.path).parent / ".gitignore"))
+    if await _git(directory, timeout, "ls-files", "--error-unmatch", "--", name) == 0:
+        return [Finding(
+            "dotenv.tracked_by_git", Severity.ERROR,
+            f"{parsed.path} is tracked by git: the secrets in it are in the repository's history",
+            f"{parsed.path}:1 onwards is committed, so everyone with a clone (and every fork or CI cache) has "
+            "its values. Untracking the file now does not remove it from past commits.",
+            Fix("Stop tracking the file, git-ignore it, and rotate every secret it has ever held (SECRET_KEY "
+                "rotation logs users out; ENCRYPTION_KEY needs the re-encryption procedure).",
+                (f"git rm --cached -- {shlex.quote(parsed.path)}", f"echo {shlex.quote(name)} >> {ignore_file}",
+                 "git commit -m 'Stop tracking the .env file'")),
+            vars=secrets,
+        )]
+    if await _git(directory, timeout, "check-ignore", "-q", "--", name) == 1:
+        return [Finding(
+            "dotenv.not_gitignored", Severity.WARNING,
+            f"{parsed.path} is not git-ignored: a `git add .` would commit its secrets",
+            f"{parsed.path}:1 sits in a git checkout and no .gitignore rule covers it.",
+            Fix("Add it to .gitignore.", (f"echo {shlex.quote(name)} >> {ignore_file}",)),
+            vars=secrets,
+        )]
+    return []

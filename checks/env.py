@@ -1,0 +1,197 @@
+"""The `env` check: every variable the app needs is set, not a placeholder, and well-formed.
+
+Missing, empty and placeholder values are root causes: the checks that need the variable skip
+themselves through `ctx.require`, and the ranking ties their skip to the finding here.
+"""
+
+from __future__ import annotations
+
+from checks.common import INVISIBLE, is_placeholder
+from checks.dotenv_text import ASSIGNMENT, statement_lines
+from checks.env_rules import format_findings, shown
+from doctor import Check, Context, Finding, Fix, Severity
+from doctor.config import is_secret_name, url_password
+
+SECRET_KEY_CMD = 'python -c "import secrets; print(secrets.token_urlsafe(64))"'
+FERNET_CMD = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+
+# name -> (stops the app from booting?, what it is for, example value for the fix)
+REQUIRED: dict[str, tuple[bool, str, str]] = {
+    "ENVIRONMENT": (False, "selects development, staging or production behaviour", "development"),
+    "SECRET_KEY": (True, "signs every JWT; the app cannot start without it", "<64-char-random>"),
+    "FRONTEND_URL": (False, "is the CORS origin and the base of links in e-mails", "http://localhost:3000"),
+    "DATABASE_URL": (True, "is the PostgreSQL database; the app cannot start without it",
+                     "postgresql://<user>:<password>@<host>:5432/<db>"),
+    "ENCRYPTION_KEY": (True, "is the Fernet key for PII; the app cannot start or read data without it",
+                       "<44-char-fernet-key>"),
+    "REDIS_URL": (False, "is the session and cache store", "redis://localhost:6379/0"),
+    "MAIL_USERNAME": (False, "is the SMTP login (FastAPI-Mail)", "<smtp-username>"),
+    "MAIL_PASSWORD": (False, "is the SMTP password (FastAPI-Mail)", "<app-specific-password>"),
+    "MAIL_FROM": (False, "is the sender address (FastAPI-Mail)", "<noreply@your-domain>"),
+    "MAIL_PORT": (False, "is the SMTP port (FastAPI-Mail)", "587"),
+    "MAIL_SERVER": (False, "is the SMTP host (FastAPI-Mail)", "smtp.gmail.com"),
+    "MAIL_STARTTLS": (False, "is a required FastAPI-Mail setting (True for port 587)", "True"),
+    "MAIL_SSL_TLS": (False, "is a required FastAPI-Mail setting (True only for port 465)", "False"),
+    "GOOGLE_CLIENT_ID": (False, "is the Google OAuth client", "<client-id>.apps.googleusercontent.com"),
+    "GOOGLE_CLIENT_SECRET": (False, "authenticates the Google OAuth client", "<secret>"),
+    "GOOGLE_REDIRECT_URI": (False, "is where Google sends users back after sign-in",
+                            "http://localhost:3000/api/auth/google/callback"),
+    "AWS_ACCESS_KEY_ID": (False, "is the S3 access key (delivery proofs)", "<access-key>"),
+    "AWS_SECRET_ACCESS_KEY": (False, "signs S3 requests (delivery proofs)", "<secret-key>"),
+    "AWS_S3_BUCKET": (False, "is the bucket for delivery proofs", "<bucket-name>"),
+    "AWS_REGION": (False, "is the S3 bucket's region", "us-east-1"),
+    "STRIPE_SECRET_KEY": (False, "authenticates payments with Stripe", "<sk_test_or_sk_live_key>"),
+    "STRIPE_PUBLISHABLE_KEY": (False, "is the Stripe key the front end uses", "<pk_test_or_pk_live_key>"),
+    "STRIPE_WEBHOOK_SECRET": (False, "verifies Stripe webhook signatures", "<whsec_secret>"),
+}
+TWILIO_VARS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER")
+
+
+def _is_secret_value(name: str, value: str) -> bool:
+    return is_secret_name(name) or bool(url_password(value.strip()))
+
+
+def _fix(ctx: Context, name: str) -> Fix:
+    if name == "SECRET_KEY":
+        return ctx.generate_fix(name, SECRET_KEY_CMD, text="Generate a new random key (this logs every user out).")
+    if name == "ENCRYPTION_KEY":
+        return ctx.generate_fix(name, FERNET_CMD, text=(
+            "If the app has already stored encrypted data, restore the key it used instead: a new key cannot "
+            "decrypt existing data. Only for a fresh database, generate one."))
+    if name == "DATABASE_URL" and ctx.uses_heroku_config:
+        return Fix("Heroku sets DATABASE_URL when a Postgres add-on is attached; check it is attached.",
+                   ("heroku addons", "heroku addons:create heroku-postgresql:mini"))
+    if name == "REDIS_URL" and ctx.uses_heroku_config:
+        return Fix("Heroku sets REDIS_URL when a Redis add-on is attached.",
+                   ("heroku addons", "heroku addons:create heroku-redis:mini"))
+    example = REQUIRED[name][2] if name in REQUIRED else "<value>"
+    if name == "ENVIRONMENT" and ctx.uses_heroku_config:
+        example = "production"
+    return ctx.set_fix(name, example)
+
+
+def _hidden_hint(ctx: Context, name: str) -> str:
+    """Say where a dotenv file mentions `name` in a form python-dotenv does not read as it."""
+    hints = []
+    for parsed in ctx.config.files:
+        for binding in parsed.bindings:
+            key = binding.key or ""
+            if binding.error or binding.end_line > binding.line:
+                lines = statement_lines(binding)
+                for number, text in lines[0 if binding.error else 1:]:
+                    match = ASSIGNMENT.match(text.lstrip("\ufeff"))
+                    if match and match.group(1) == name:
+                        hints.append(f"{parsed.path}:{number} assigns {name}, but python-dotenv does not read "
+                                     "that line (see the dotenv findings)")
+            elif key and key != name and key.strip("".join(INVISIBLE)) == name:
+                hints.append(f"{parsed.path}:{binding.line} sets it with an invisible character in the name")
+            elif key and key != name and key.upper() == name:
+                hints.append(f"{parsed.path}:{binding.line} sets {key!r}, which differs in letter case")
+            elif key == name and binding.value is None:
+                hints.append(f"{parsed.path}:{binding.line} names it without '=' and a value")
+    return (" " + "; ".join(hints[:3]) + ".") if hints else ""
+
+
+def presence_findings(ctx: Context) -> list[Finding]:
+    """Missing, empty and placeholder values of the required variables."""
+    findings = []
+    for name, (boot, purpose, _) in REQUIRED.items():
+        raw = ctx.get(name)
+        severity = Severity.CRITICAL if boot else Severity.ERROR
+        if raw is None:
+            hint = _hidden_hint(ctx, name)
+            fix = _fix(ctx, name)
+            if hint:
+                fix = Fix(f"Repair the .env line named above so python-dotenv reads {name}; or set it anew.") + fix
+            findings.append(Finding(
+                "env.missing", severity, f"{name} is not set",
+                f"{name} {purpose}. It is in neither the environment nor "
+                f"{', '.join(ctx.config.sources) or 'a .env file'}.{hint}",
+                fix, vars=(name,), root_cause=True,
+            ))
+        elif not raw.strip():
+            findings.append(Finding(
+                "env.empty", severity, f"{name} is set but empty ({ctx.where(name)})",
+                f"{name} {purpose}. An empty{' (whitespace-only)' if raw else ''} value counts as not set: "
+                "pydantic-settings accepts it, then the code that uses it fails.",
+                _fix(ctx, name), vars=(name,), root_cause=True,
+            ))
+        elif is_placeholder(raw):
+            findings.append(_placeholder(ctx, name, raw, severity, purpose))
+    return findings
+
+
+def _placeholder(ctx: Context, name: str, raw: str, severity: Severity, purpose: str) -> Finding:
+    value = "" if _is_secret_value(name, raw) else f" {shown(raw)}"
+    return Finding(
+        "env.placeholder", severity, f"{name} is still the guide's placeholder{value}",
+        f"Set at {ctx.where(name)}. {name} {purpose}; the example value from the secrets guide was copied "
+        "without being replaced.", _fix(ctx, name) if name in REQUIRED else ctx.set_fix(name, "<real value>"),
+        vars=(name,), root_cause=True,
+    )
+
+
+def twilio_findings(ctx: Context) -> list[Finding]:
+    """Twilio is optional, but all or none of its three variables must be set."""
+    present = [n for n in TWILIO_VARS if ctx.is_set(n)]
+    if not present:
+        return []  # SMS not configured: a valid choice
+    findings = [_placeholder(ctx, n, ctx.get(n) or "", Severity.ERROR, "is part of the Twilio SMS setup")
+                for n in present if is_placeholder(ctx.get(n) or "")]
+    missing = [n for n in TWILIO_VARS if n not in present]
+    if missing:
+        empty = [n for n in missing if ctx.get(n) is not None]
+        findings.append(Finding(
+            "env.twilio_partial", Severity.ERROR,
+            f"Twilio is half configured: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing",
+            f"{', '.join(present)} {'is' if len(present) == 1 else 'are'} set, so the app tries to send SMS, "
+            f"but every send fails without {', '.join(missing)}"
+            + (f" ({', '.join(empty)} set but empty)" if empty else "") + ". Set all three, or none to turn SMS off.",
+            Fix("Set the missing values from the Twilio console (Account info).",
+                tuple(c for n in missing for c in ctx.set_fix(n, f"<{n.lower().replace('_', '-')}>").commands)),
+            vars=tuple(missing), root_cause=True,
+        ))
+    return findings
+
+
+def shadow_findings(ctx: Context) -> list[Finding]:
+    """Variables whose process-environment value hides a different .env value."""
+    findings = []
+    for shadow in ctx.config.shadowed():
+        name = shadow.name
+        where = f"{shadow.file}:{shadow.line}" if shadow.line else shadow.file
+        env_value = ctx.config.environ.get(name, "")
+        file_value = ctx.config.file_value(name)
+        secret = _is_secret_value(name, env_value) or (file_value is not None
+                                                       and _is_secret_value(name, file_value.value))
+        if secret:
+            values = "The two values differ (not shown: secret)."
+        else:
+            values = (f"The environment has {shown(env_value)}; {where} has "
+                      f"{shown(file_value.value if file_value else '')}, which the app ignores.")
+        findings.append(Finding(
+            "env.shadowed", Severity.WARNING,
+            f"{name} in the environment overrides a different value at {where}",
+            f"The process environment wins over .env for pydantic-settings, so edits to {where} have no effect. "
+            + values,
+            Fix(f"Keep one source: unset {name} in the shell (or the process manager) to use {where}, or delete "
+                f"that line to use the environment's value.", (f"unset {name}",)),
+            vars=(name,),
+        ))
+    return findings
+
+
+class EnvCheck(Check):
+    """Required variables are present and real; settings have valid shapes; no source surprises."""
+
+    id = "env"
+    title = "Environment variables"
+    vars = (*REQUIRED, *TWILIO_VARS, "MAIL_FROM_NAME", "LOG_LEVEL", "RATE_LIMIT_ENABLED",
+            "ACCESS_TOKEN_EXPIRE_MINUTES", "REMEMBER_ME_EXPIRE_MINUTES")
+    network = False
+    boot_critical = True
+    order = 20
+
+    async def run(self, ctx: Context) -> list[Finding]:
+        """Presence, placeholders, Twilio completeness, formats, then shadowing."""
+        return presence_findings(ctx) + twilio_findings(ctx) + format_findings(ctx) + shadow_findings(ctx)
