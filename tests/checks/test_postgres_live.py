@@ -1,0 +1,265 @@
+"""The postgres check against a real PostgreSQL 15 cluster the suite starts (tests/servers/postgres.py).
+
+Every failure classification is produced by the real server or libpq, never mocked.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from checks.postgres import PostgresCheck
+from doctor import Finding, Severity
+from tests.helpers import (
+    HEALTHY_DEV,
+    HEALTHY_PROD,
+    assert_no_warning_or_worse,
+    clean_environ,
+    free_port,
+    get,
+    make_context,
+    run_check,
+    run_doctor,
+    run_result,
+)
+from tests.servers.http import SilentListener
+from tests.servers.postgres import (
+    LIMITED_PASSWORD,
+    LIMITED_USER,
+    TRUST_DB,
+    PostgresCluster,
+    postgres_cluster,  # noqa: F401 - pytest fixture
+    postgres_ssl_only_cluster,  # noqa: F401 - pytest fixture
+)
+
+CANARY_USER = "canary"
+CANARY = "CanaryPg-9d4b2e7f1a"  # the real password of role `canary`
+WRONG_CANARY = "CanaryWrong-3c8a6f0e5b"  # a wrong password: appears only in the URL
+
+
+@pytest.fixture(scope="module")
+def pg(postgres_cluster: PostgresCluster) -> PostgresCluster:  # noqa: F811
+    """The session cluster, plus a role whose real password is a canary."""
+    postgres_cluster.execute(
+        f"DO $$ BEGIN CREATE ROLE {CANARY_USER} LOGIN PASSWORD '{CANARY}'; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    return postgres_cluster
+
+
+def check(url: str, env: dict[str, str] | None = None, **kwargs: object) -> list[Finding]:
+    return run_check(PostgresCheck, {**(env or HEALTHY_DEV), "DATABASE_URL": url}, **kwargs)
+
+
+def assert_critical(findings: list[Finding], finding_id: str) -> Finding:
+    found = get(findings, finding_id)
+    assert found.severity is Severity.CRITICAL
+    assert found.vars == ("DATABASE_URL",)
+    assert found.fix is not None and found.fix.text and found.fix.commands
+    assert [f.id for f in findings if f.severity >= Severity.WARNING] == [finding_id]
+    return found
+
+
+# -- healthy ---------------------------------------------------------------------------------------
+def test_healthy_dev_has_no_warning(pg: PostgresCluster) -> None:
+    findings = check(pg.url())
+    assert_no_warning_or_worse(findings)
+    connected = get(findings, "postgres.connected")
+    assert connected.severity is Severity.INFO and "PostgreSQL 15" in connected.title
+
+
+def test_driver_scheme_connects(pg: PostgresCluster) -> None:
+    assert_no_warning_or_worse(check(pg.url(scheme="postgresql+psycopg")))
+
+
+def test_legacy_scheme_connects_but_warns(pg: PostgresCluster) -> None:
+    findings = check(pg.url(scheme="postgres"))
+    assert {f.id for f in findings} == {"postgres.legacy_scheme", "postgres.connected"}
+
+
+def test_production_without_ssl_warns_not_encrypted(pg: PostgresCluster) -> None:
+    findings = check(pg.url(), HEALTHY_PROD)
+    found = get(findings, "postgres.not_encrypted")
+    assert found.severity is Severity.WARNING and found.vars == ("DATABASE_URL",)
+
+
+# -- classified failures ---------------------------------------------------------------------------
+def test_wrong_password_is_auth_failed(pg: PostgresCluster) -> None:
+    found = assert_critical(check(pg.url(password="not-the-password")), "postgres.auth_failed")
+    assert "password authentication failed" in found.detail and "role does not exist" in found.detail
+
+
+def test_unknown_role_under_scram_is_auth_failed(pg: PostgresCluster) -> None:
+    assert_critical(check(pg.url(user="ghost")), "postgres.auth_failed")
+
+
+def test_unknown_role_under_trust_is_role_missing(pg: PostgresCluster) -> None:
+    found = assert_critical(check(pg.url(user="ghost", database=TRUST_DB)), "postgres.role_missing")
+    assert any("createuser" in c for c in found.fix.commands)
+
+
+def test_missing_password_is_password_missing(pg: PostgresCluster) -> None:
+    assert_critical(check(pg.url(password=None)), "postgres.password_missing")
+
+
+def test_missing_database(pg: PostgresCluster) -> None:
+    found = assert_critical(check(pg.url(database="chaski_nope")), "postgres.database_missing")
+    assert any("createdb" in c and "chaski_nope" in c for c in found.fix.commands)
+
+
+def test_missing_database_on_heroku_fix(pg: PostgresCluster) -> None:
+    found = assert_critical(check(pg.url(database="chaski_nope"), {**HEALTHY_DEV, "DYNO": "web.1"}),
+                            "postgres.database_missing")
+    assert "heroku pg:info" in found.fix.commands
+
+
+def test_ssl_required_by_server(postgres_ssl_only_cluster: PostgresCluster) -> None:  # noqa: F811
+    found = assert_critical(check(postgres_ssl_only_cluster.url(sslmode="disable")), "postgres.ssl_required")
+    assert "no encryption" in found.detail
+    assert any("sslmode=require" in c for c in found.fix.commands)
+
+
+def test_ssl_unsupported_by_server(pg: PostgresCluster) -> None:
+    found = assert_critical(check(pg.url(sslmode="require")), "postgres.ssl_unsupported")
+    assert "does not support SSL" in found.detail
+
+
+def test_dns_failure() -> None:
+    assert_critical(check("postgresql://chaski:pw@chaski-db.invalid:5432/chaski_dev"), "postgres.dns")
+
+
+def test_refused() -> None:
+    assert_critical(check(f"postgresql://chaski:pw@127.0.0.1:{free_port()}/chaski_dev"), "postgres.refused")
+
+
+def test_timeout_against_silent_listener() -> None:
+    with SilentListener() as listener:
+        ctx = make_context({**HEALTHY_DEV, "DATABASE_URL": f"postgresql://c:pw@127.0.0.1:{listener.port}/d"},
+                           timeout=1)
+        started = time.monotonic()
+        result = run_result(PostgresCheck, ctx)
+        elapsed = time.monotonic() - started
+    assert result.status.value == "failed"  # finished by itself, not stopped by the runner
+    assert_critical(result.findings, "postgres.timeout")
+    assert elapsed < 2.8  # the per-check limit is 3 x 1 s
+
+
+def test_unknown_query_parameter_is_url_invalid(pg: PostgresCluster) -> None:
+    found = assert_critical(check(pg.url(pool_size="5")), "postgres.url_invalid")
+    assert 'invalid URI query parameter: "pool_size"' in found.detail
+
+
+def test_role_connection_limit_exhausted(pg: PostgresCluster) -> None:
+    limited = pg.url(LIMITED_USER, LIMITED_PASSWORD)
+    with pg.hold(2, limited):
+        found = assert_critical(check(limited), "postgres.connections_exhausted")
+    assert "too many connections for role" in found.detail
+
+
+def test_reserved_slots_and_too_many_clients(pg: PostgresCluster) -> None:
+    with pg.hold(7):  # max_connections 10 - 3 reserved for superusers
+        reserved = assert_critical(check(pg.url()), "postgres.connections_exhausted")
+        with pg.hold(3, pg.admin_url):
+            full = assert_critical(check(pg.url()), "postgres.connections_exhausted")
+    assert "remaining connection slots are reserved" in reserved.detail
+    assert "too many clients already" in full.detail
+
+
+def test_connections_exhausted_heroku_fix(pg: PostgresCluster) -> None:
+    limited = pg.url(LIMITED_USER, LIMITED_PASSWORD)
+    with pg.hold(2, limited):
+        found = assert_critical(check(limited, {**HEALTHY_DEV, "DYNO": "web.1"}), "postgres.connections_exhausted")
+    assert {"heroku pg:info", "heroku pg:killall"} <= set(found.fix.commands)
+
+
+# -- usage -----------------------------------------------------------------------------------------
+def test_usage_at_86_percent_warns(pg: PostgresCluster) -> None:
+    with pg.hold(5):  # + the doctor's own = 6 of 7
+        findings = check(pg.url())
+    found = get(findings, "postgres.connections_high")
+    assert found.severity is Severity.WARNING and found.vars == ("DATABASE_URL",)
+    assert "6 of 7" in found.title and "86%" in found.title
+
+
+def test_usage_below_80_percent_is_quiet(pg: PostgresCluster) -> None:
+    with pg.hold(4):  # 5 of 7 = 71 %
+        findings = check(pg.url())
+    assert_no_warning_or_worse(findings)
+    assert "5 of 7" in get(findings, "postgres.connected").detail
+
+
+def test_role_limit_usage_warns(pg: PostgresCluster) -> None:
+    limited = pg.url(LIMITED_USER, LIMITED_PASSWORD)
+    with pg.hold(1, limited):
+        found = get(check(limited), "postgres.connections_high")
+    assert "2 of 2" in found.title and "CONNECTION LIMIT" in found.title
+
+
+def test_doctor_leaves_no_connection_behind(pg: PostgresCluster) -> None:
+    check(pg.url())
+    import psycopg
+
+    with psycopg.connect(pg.admin_url) as conn:
+        rows = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = 'chaski'").fetchone()
+    assert rows == (0,)
+
+
+# -- secrets never leak ----------------------------------------------------------------------------
+def leak_cases(pg: PostgresCluster, silent_port: int) -> dict[str, tuple[str, str, str]]:
+    """name -> (DATABASE_URL, canary, expected finding id)."""
+    return {
+        "auth_failed": (pg.url(CANARY_USER, WRONG_CANARY), WRONG_CANARY, "postgres.auth_failed"),
+        "database_missing": (pg.url(CANARY_USER, CANARY, "canary_nope"), CANARY, "postgres.database_missing"),
+        "refused": (f"postgresql://canary:{CANARY}@127.0.0.1:{free_port()}/d", CANARY, "postgres.refused"),
+        "timeout": (f"postgresql://canary:{CANARY}@127.0.0.1:{silent_port}/d", CANARY, "postgres.timeout"),
+        "dns": (f"postgresql://canary:{CANARY}@canary-db.invalid/d", CANARY, "postgres.dns"),
+        "malformed": (f"postgresql://canary:{CANARY}@db.example.com:99999/d", CANARY, "postgres.url_invalid"),
+        "libpq_parse": (f"postgresql://canary:{CANARY}%zz@127.0.0.1:{pg.port}/d", CANARY, "postgres.url_invalid"),
+        "quoted": (f'"{pg.url(CANARY_USER, CANARY)}"', CANARY, "postgres.quoted"),
+        "ssl_unsupported": (pg.url(CANARY_USER, CANARY, sslmode="require"), CANARY, "postgres.ssl_unsupported"),
+        "healthy": (pg.url(CANARY_USER, CANARY, "postgres"), CANARY, "postgres.connected"),
+    }
+
+
+@pytest.fixture(scope="module")
+def silent_port() -> Iterator[int]:
+    with SilentListener() as listener:
+        yield listener.port
+
+
+def finding_text(finding: Finding) -> str:
+    fix = finding.fix
+    parts = [finding.id, finding.title, finding.detail]
+    return " ".join(parts + ([fix.text, *fix.commands] if fix else []))
+
+
+def test_canary_never_in_findings(pg: PostgresCluster, silent_port: int) -> None:
+    for name, (url, canary, expected) in leak_cases(pg, silent_port).items():
+        for env in (HEALTHY_DEV, HEALTHY_PROD):
+            findings = check(url, env, timeout=1)
+            assert expected in {f.id for f in findings}, (name, [f.id for f in findings])
+            for finding in findings:
+                assert canary not in finding_text(finding), (name, finding.id)
+
+
+@pytest.mark.parametrize("name", ["auth_failed", "timeout", "malformed", "libpq_parse"])
+def test_canary_never_in_cli_output(pg: PostgresCluster, silent_port: int, name: str, tmp_path) -> None:
+    url, canary, expected = leak_cases(pg, silent_port)[name]
+    (tmp_path / "app.env").write_text(f"DATABASE_URL={url}\n")
+    common = ("--only", "postgres", "--timeout", "1", "--no-color")
+    runs = {
+        "json (environment)": run_doctor(*common, "--format", "json", env=clean_environ(DATABASE_URL=url),
+                                         cwd=tmp_path),
+        **{f"{fmt} (--env-file)": run_doctor(*common, "--format", fmt, "--env-file", str(tmp_path / "app.env"),
+                                             env=clean_environ(), cwd=tmp_path)
+           for fmt in ("json", "text", "markdown")},
+    }
+    for how, proc in runs.items():
+        assert proc.returncode == 1, (name, how, proc.returncode, proc.stderr[-2000:])
+        assert canary not in proc.stdout and canary not in proc.stderr, (name, how)
+        if how.startswith("json"):
+            report = json.loads(proc.stdout)
+            assert expected in {f["id"] for f in report["findings"]}, (name, how, report["findings"])
