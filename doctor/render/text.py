@@ -7,13 +7,14 @@ so a configuration value cannot inject styles or escape sequences.
 
 from __future__ import annotations
 
+import io
 from typing import TextIO
 
 from rich.console import Console
-from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 
-from doctor.model import Severity, Status
+from doctor.model import Finding, Severity, Status
 from doctor.report import Report, check_symbol
 
 _SEVERITY_STYLE = {
@@ -50,7 +51,16 @@ def _plural(count: int, word: str) -> str:
 
 def render_text(report: Report, file: TextIO, color: bool = False, verbose: bool = False) -> None:
     """Write the report to `file`."""
-    console = make_console(file, color)
+    if color:
+        _render(report, make_console(file, color), verbose)
+        return
+    # Plain output: render, then drop the padding rich adds at line ends (Heroku logs, pipes).
+    buffer = io.StringIO()
+    _render(report, make_console(buffer, False), verbose)
+    file.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+
+
+def _render(report: Report, console: Console, verbose: bool) -> None:
     ctx = report.context
     sources = ", ".join(ctx.get("sources") or []) or "process environment only"
     console.print(Text(_safe(
@@ -80,29 +90,36 @@ def render_text(report: Report, file: TextIO, color: bool = False, verbose: bool
         console.print()
         console.print(Text(f"Findings, most important first ({len(report.findings)})", style="bold"))
     for ranked in report.findings:
-        finding = ranked.finding
         console.print()
-        head = Text(f"{ranked.rank:>2}. ")
-        head.append(f" {finding.severity.value.upper()} ", style=_SEVERITY_STYLE[finding.severity])
-        head.append(" ")
-        head.append(_safe(finding.title), style="bold")
-        head.append(f"  [{finding.id}]", style="dim")
-        console.print(head)
-        if finding.detail:
-            console.print(Padding(Text(_safe(finding.detail)), (0, 0, 0, 4)))
-        if finding.fix and finding.fix.text:
-            fix = Text("    Fix: ", style="bold green")
-            fix.append(_safe(finding.fix.text))
-            console.print(fix)
-        for command in finding.fix.commands if finding.fix else ():
-            console.print(Text("      " + _safe(command), style="cyan"), soft_wrap=True)
-        if verbose and finding.vars:
-            console.print(Text("    Variables: " + ", ".join(finding.vars), style="dim"))
-        if verbose and finding.docs:
-            console.print(Text("    Docs: " + _safe(finding.docs), style="dim"))
+        _print_finding(console, ranked.rank, ranked.finding, verbose)
 
     console.print()
     console.print(_verdict(report))
+
+
+def _print_finding(console: Console, rank: int, finding: Finding, verbose: bool) -> None:
+    # A grid gives wrapped lines a hanging indent; commands are printed outside it, unwrapped.
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right", no_wrap=True)
+    grid.add_column(ratio=1)
+    head = Text()
+    head.append(f" {finding.severity.value.upper()} ", style=_SEVERITY_STYLE[finding.severity])
+    head.append(" ")
+    head.append(_safe(finding.title), style="bold")
+    grid.add_row(f"{rank}.", head)
+    about = finding.id + (f" · {', '.join(finding.vars)}" if finding.vars else "")
+    grid.add_row("", Text(about, style="dim"))
+    if finding.detail:
+        grid.add_row("", Text(_safe(finding.detail)))
+    if finding.fix and finding.fix.text:
+        fix = Text("Fix: ", style="bold green")
+        fix.append(_safe(finding.fix.text))
+        grid.add_row("", fix)
+    if verbose and finding.docs:
+        grid.add_row("", Text("Docs: " + _safe(finding.docs), style="dim"))
+    console.print(grid)
+    for command in finding.fix.commands if finding.fix else ():
+        console.print(Text("      " + _safe(command), style="cyan"), soft_wrap=True)
 
 
 def _status_note(status: Status, reason: str | None, count: int) -> str:
@@ -117,7 +134,8 @@ def _verdict(report: Report) -> Text:
     counts = {s: 0 for s in Severity}
     for ranked in report.findings:
         counts[ranked.finding.severity] += 1
-    parts = [_plural(counts[s], s.value) for s in Severity if counts[s]]
+    parts = [f"{counts[s]} {s.value}" if s in (Severity.CRITICAL, Severity.INFO) else _plural(counts[s], s.value)
+             for s in Severity if counts[s]]
     summary = ", ".join(parts) if parts else "no problems found"
     if report.interrupted:
         return Text(f"Interrupted: {summary} in the checks that finished (exit 130)", style="bold yellow")
