@@ -140,6 +140,7 @@ class CheckResult:
     boot_critical: bool = False
     offline_partial: bool = False
     skip_vars: tuple[str, ...] = ()
+    vars_read: tuple[str, ...] = ()
 
     @property
     def worst(self) -> Severity | None:

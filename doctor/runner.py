@@ -110,6 +110,7 @@ class Runner:
         except SkipCheck as skip:
             result = _result(check, Status.SKIPPED, reason=skip.reason, started=started)
             result.skip_vars = skip.vars
+            result.vars_read = tuple(sorted(ctx.read_vars))
             return result
         except TimeoutError:
             reason = f"did not finish within {limit:g} s"
@@ -124,6 +125,7 @@ class Runner:
         status = Status.FAILED if any(f.severity >= Severity.WARNING for f in findings) else Status.PASSED
         result = _result(check, status, started=started)
         result.findings = findings
+        result.vars_read = tuple(sorted(ctx.read_vars))
         if check.network and ctx.offline:
             result.offline_partial = True
             result.reason = "offline: network probe not run"

@@ -29,11 +29,13 @@ def render_markdown(report: Report) -> str:
         "",
         "## Checks",
         "",
-        "| | check | status | ms | note |",
-        "|---|---|---|---:|---|",
+        "| | check | status | ms | note | variables read |",
+        "|---|---|---|---:|---|---|",
     ]
     for c in report.checks:
-        lines.append(f"| {check_symbol(c)} | `{c.id}` | {c.status.value} | {c.duration_ms} | {_cell(c.reason or '')} |")
+        read = ", ".join(f"`{v}`" for v in c.vars_read)
+        lines.append(f"| {check_symbol(c)} | `{c.id}` | {c.status.value} | {c.duration_ms} | {_cell(c.reason or '')}"
+                     f" | {read} |")
     lines += ["", "## Findings", ""]
     if not report.findings:
         lines.append("No problems found.")

@@ -81,6 +81,8 @@ def _render(report: Report, console: Console, verbose: bool) -> None:
         if verbose:
             line.append(f"  {result.duration_ms} ms", style="dim")
         console.print(line, soft_wrap=True)
+        if verbose and result.vars_read:
+            console.print(Text(f"      {'':<{width}}reads {', '.join(result.vars_read)}", style="dim"), soft_wrap=True)
     if report.offline_skipped:
         console.print()
         skipped = ", ".join(report.offline_skipped)

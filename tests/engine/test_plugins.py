@@ -87,3 +87,10 @@ def test_dependent_check_is_skipped_when_its_prerequisite_fails() -> None:
     data, _ = report("--only", "sample,sample_dependent", SAMPLE_FLAG="on")
     dependent = next(c for c in data["checks"] if c["id"] == "sample_dependent")
     assert dependent["status"] == "passed"
+
+
+def test_verbose_text_and_markdown_show_what_each_check_read() -> None:
+    text = run_doctor("-v", "--only", "sample", env=plugin_env(SAMPLE_FLAG="on")).stdout
+    assert "reads SAMPLE_FLAG" in text
+    markdown = run_doctor("--format", "markdown", "--only", "sample", env=plugin_env(SAMPLE_FLAG="on")).stdout
+    assert "| ✓ | `sample` | passed |" in markdown and "| `SAMPLE_FLAG` |" in markdown
