@@ -49,11 +49,13 @@ class Registry:
 
 
 def _load_failure(name: str, exc: BaseException) -> CheckResult:
+    duplicate = isinstance(exc, ValueError) and "already registered" in str(exc)
     finding = Finding(
         id=f"{name}.load_failed",
         severity=Severity.ERROR,
         title=f"The {name} check could not be loaded ({type(exc).__name__})",
-        detail="Its entry point in the doctor.checks group raised while importing; the other checks still ran.",
+        detail=(f"Its entry point in the doctor.checks group {exc}; it was not run." if duplicate else
+                "Its entry point in the doctor.checks group raised while importing; the other checks still ran."),
         fix=Fix("Reinstall the package that provides it, or run `doctor list` to see what is installed.",
                 ("pip install --force-reinstall chaski-doctor",)),
         check=name,
@@ -74,6 +76,9 @@ def discover() -> Registry:
         except Exception as exc:  # a broken plugin must not take the doctor down
             failures.append(_load_failure(entry.name, exc))
             continue
-        checks.setdefault(check.id, check)
+        if check.id in checks:
+            failures.append(_load_failure(entry.name, ValueError(f"check id {check.id!r} is already registered")))
+            continue
+        checks[check.id] = check
     ordered = sorted(checks.values(), key=lambda c: (getattr(c, "order", 500), c.id))
     return Registry(ordered, failures)

@@ -29,7 +29,7 @@ def test_list_shows_third_party_checks_and_broken_ones(tmp_path: Path) -> None:
     ids = {c["id"] for c in listing["checks"]}
     assert {"sample", "sample_crash", "sample_slow", "sample_dependent"} <= ids
     assert {"env", "fernet", "postgres"} <= ids  # built-ins come through the same group
-    assert [f["id"] for f in listing["failed_to_load"]] == ["sample_broken"]
+    assert [f["id"] for f in listing["failed_to_load"]] == ["sample_again", "sample_broken"]
 
 
 def test_third_party_check_runs_and_reports(tmp_path: Path) -> None:
@@ -41,6 +41,12 @@ def test_third_party_check_runs_and_reports(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert data["checks"] == [{"id": "sample", "status": "passed", "duration_ms": data["checks"][0]["duration_ms"],
                                "reason": None}]
+
+
+def test_a_second_check_with_a_taken_id_is_refused() -> None:
+    data, _ = report("--only", "sample,sample_again", SAMPLE_FLAG="on")
+    assert {c["id"]: c["status"] for c in data["checks"]} == {"sample_again": "crashed", "sample": "passed"}
+    assert "already registered" in data["findings"][0]["detail"]
 
 
 def test_broken_plugin_is_a_finding_and_others_still_run() -> None:
