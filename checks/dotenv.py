@@ -171,10 +171,21 @@ class DotenvCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Lint every file in order, then its git status."""
-        if not ctx.config.files:
+        findings = [_unreadable(path, reason) for path, reason in ctx.config.unreadable]
+        if not ctx.config.files and not findings:
             raise SkipCheck("no .env file was read")
-        findings = []
         for parsed in ctx.config.files:
             findings += lint(parsed)
             findings += await git_findings(parsed, min(ctx.timeout, 5.0))
         return findings
+
+
+def _unreadable(path: str, reason: str) -> Finding:
+    return Finding(
+        "dotenv.unreadable", Severity.CRITICAL,
+        f"{path} exists but cannot be read ({reason})",
+        "python-dotenv cannot open it either, so the app starts without any of its values (or fails "
+        "while loading its settings).",
+        Fix("Give the user that runs the app read access to the file.", (f"chmod u+r {path}", f"ls -l {path}")),
+        root_cause=True,
+    )

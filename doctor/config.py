@@ -66,9 +66,11 @@ ENVIRONMENT_ORIGIN = "the environment"
 class Config:
     """Every source of configuration, merged with the app's precedence."""
 
-    def __init__(self, files: Iterable[DotenvFile], environ: Mapping[str, str]) -> None:
+    def __init__(self, files: Iterable[DotenvFile], environ: Mapping[str, str],
+                 unreadable: Iterable[tuple[str, str]] = ()) -> None:
         self.files = list(files)
         self.environ = dict(environ)
+        self.unreadable = list(unreadable)  # (path, reason) of an implicit ./.env the app cannot read either
         self._file_values: dict[str, Value] = {}
         for parsed in self.files:  # a later file wins over an earlier one
             for name, value in parsed.values(self.environ).items():
@@ -149,6 +151,7 @@ def load_config(env_files: list[str] | None, environ: Mapping[str, str], cwd: st
     Raises ConfigError for a named file that cannot be read.
     """
     files: list[DotenvFile] = []
+    unreadable: list[tuple[str, str]] = []
     if env_files:
         for path in env_files:
             try:
@@ -166,6 +169,6 @@ def load_config(env_files: list[str] | None, environ: Mapping[str, str], cwd: st
                 parsed = read_file(default)
                 parsed.path = ".env"
                 files.append(parsed)
-            except OSError:
-                pass  # an unreadable implicit .env is reported by the dotenv check, not fatal
-    return Config(files, environ)
+            except OSError as exc:  # reported by the dotenv check, not fatal: the rest still runs
+                unreadable.append((".env", exc.strerror or type(exc).__name__))
+    return Config(files, environ, unreadable)

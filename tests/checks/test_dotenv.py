@@ -345,3 +345,21 @@ def test_canaries_never_appear_in_cli_output(tmp_path, fmt):
     assert "not valid UTF-8" in process.stdout
     for needle in CANARIES:
         assert needle not in process.stdout and needle not in process.stderr, needle
+
+
+def test_unreadable_implicit_dotenv_is_a_critical_root_cause(tmp_path) -> None:
+    import os
+
+    from doctor.config import Config, load_config
+    from doctor.context import Context
+
+    if os.geteuid() != 0:  # a real permission error where the OS gives one
+        (tmp_path / ".env").write_text("SECRET_KEY=x\n")
+        (tmp_path / ".env").chmod(0)
+        config = load_config(None, {}, cwd=str(tmp_path))
+        assert config.unreadable and config.unreadable[0][0] == ".env"
+    else:  # root reads anything: hand the engine the state it records
+        config = Config([], {}, unreadable=[(".env", "Permission denied")])
+    result = run_result(DotenvCheck, Context(config))
+    finding = get(result.findings, "dotenv.unreadable")
+    assert finding.severity is Severity.CRITICAL and finding.root_cause
