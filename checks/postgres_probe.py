@@ -183,8 +183,9 @@ async def probe(ctx: Context, conninfo: str, parts: SplitResult | None, password
                         f"libpq says: {words}",
                         url_fix(ctx, "Remove or correct the part of the URL libpq names."), VARS)]
     except Exception as exc:  # psycopg.OperationalError and anything else the connect raises
-        words = scrub(server_words(str(exc)), conninfo, password) or type(exc).__name__
-        failure = classify(words)
+        raw = server_words(str(exc))
+        failure = classify(raw)  # before scrubbing: a short password must not blank out the words that classify
+        words = scrub(raw, conninfo, password) or type(exc).__name__
         if failure is None:
             return [Finding("postgres.connect_failed", Severity.CRITICAL,
                             "The app cannot connect to the database in DATABASE_URL",

@@ -92,6 +92,11 @@ def test_wrong_password_is_auth_failed(pg: PostgresCluster) -> None:
     assert "password authentication failed" in found.detail and "role does not exist" in found.detail
 
 
+@pytest.mark.parametrize("password", ["password", "p", "authentication"])
+def test_passwords_that_are_words_of_the_message_still_classify(pg: PostgresCluster, password: str) -> None:
+    assert_critical(check(pg.url(password=password)), "postgres.auth_failed")
+
+
 def test_unknown_role_under_scram_is_auth_failed(pg: PostgresCluster) -> None:
     assert_critical(check(pg.url(user="ghost")), "postgres.auth_failed")
 
