@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from checks.common import describe_whitespace, is_placeholder, parse_url, strip_quotes
-from doctor import Check, Context, Finding, Severity
+from doctor import Check, Context, Finding, Severity, import_in_thread
 
 CLIENT_ID = "GOOGLE_CLIENT_ID"
 SECRET = "GOOGLE_CLIENT_SECRET"
@@ -35,6 +35,7 @@ class OAuthCheck(Check):
         findings = static_findings(ctx)
         if ctx.offline or any(f.id in ("oauth.client_id_shape", "oauth.placeholder") for f in findings):
             return findings
+        await import_in_thread("httpx")
         from checks.oauth_probe import probe
 
         live, accepted = await probe(ctx, cleaned(ctx.get(CLIENT_ID) or ""), cleaned(ctx.get(SECRET) or ""),

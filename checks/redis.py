@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
 from checks.common import INVISIBLE, describe_whitespace, is_placeholder, parse_url, strip_quotes
-from doctor import Check, Context, Finding, Fix, Severity
+from doctor import Check, Context, Finding, Fix, Severity, import_in_thread
 
 VAR = "REDIS_URL"
 SCHEMES = ("redis", "rediss", "unix")
@@ -209,6 +209,7 @@ class RedisCheck(Check):
         findings, target = static_findings(ctx)
         if ctx.offline or target is None:
             return findings
+        await import_in_thread("redis.asyncio", "redis.backoff")
         from checks.redis_probe import probe
 
         return findings + await probe(ctx, target)

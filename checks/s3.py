@@ -9,7 +9,7 @@ ListObjectsV2 on the bucket, and with --write-probe puts and deletes a test obje
 from __future__ import annotations
 
 from checks.s3_static import BUCKET, KEY_ID, REGION, SECRET, static_findings
-from doctor import Check, Context, Finding, Severity
+from doctor import Check, Context, Finding, Severity, import_in_thread
 
 
 class S3Check(Check):
@@ -28,6 +28,7 @@ class S3Check(Check):
         findings = static_findings(ctx)
         if ctx.offline or any(f.severity >= Severity.ERROR for f in findings):
             return findings
+        await import_in_thread("boto3", "botocore.session")
         from checks.s3_probe import probe
 
         key_id = (ctx.get(KEY_ID) or "").strip()

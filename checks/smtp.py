@@ -11,7 +11,7 @@ import ipaddress
 import re
 
 from checks.common import describe_whitespace, parse_bool
-from doctor import Check, Context, Finding, Fix, Severity
+from doctor import Check, Context, Finding, Fix, Severity, import_in_thread
 
 TLS_VARS = ("MAIL_PORT", "MAIL_STARTTLS", "MAIL_SSL_TLS")
 GMAIL_HOSTS = frozenset({"smtp.gmail.com", "smtp.googlemail.com", "smtp-relay.gmail.com"})
@@ -91,6 +91,7 @@ class SmtpCheck(Check):
         blocking = any(f.severity >= Severity.ERROR and f.id != "smtp.address_invalid" for f in findings)
         if ctx.offline or blocking or port is None or starttls is None or ssl_tls is None:
             return findings
+        await import_in_thread("aiosmtplib")
         from checks.smtp_probe import probe
 
         return findings + await probe(ctx, host, port, starttls=starttls, ssl_tls=ssl_tls)

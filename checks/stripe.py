@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checks.common import describe_whitespace, is_placeholder, strip_quotes
-from doctor import Check, Context, Finding, Fix, Severity
+from doctor import Check, Context, Finding, Fix, Severity, import_in_thread
 
 SECRET = "STRIPE_SECRET_KEY"
 PUBLISHABLE = "STRIPE_PUBLISHABLE_KEY"
@@ -234,6 +234,7 @@ class StripeCheck(Check):
         result = static_findings(ctx)
         if ctx.offline or result.key is None:
             return result.findings
+        await import_in_thread("httpx")
         from checks.stripe_probe import probe
 
         return await probe(ctx, result)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from checks.common import describe_whitespace, is_placeholder, strip_quotes
-from doctor import Check, Context, Finding, Severity, SkipCheck
+from doctor import Check, Context, Finding, Severity, SkipCheck, import_in_thread
 
 SID = "TWILIO_ACCOUNT_SID"
 TOKEN = "TWILIO_AUTH_TOKEN"
@@ -38,6 +38,7 @@ class TwilioCheck(Check):
         findings, clean = static_findings(ctx)
         if ctx.offline or clean is None:
             return findings
+        await import_in_thread("httpx")
         from checks.twilio_probe import probe
 
         findings += await probe(ctx, *clean)

@@ -8,6 +8,7 @@ each with a `Severity` and usually a `Fix`.
 __version__ = "0.1.0"
 
 from doctor.context import Context, RunOptions  # noqa: E402
+from doctor.imports import import_in_thread  # noqa: E402
 from doctor.model import Check, CheckResult, Finding, Fix, Severity, SkipCheck, Status  # noqa: E402
 from doctor.secret import Secret, fingerprint  # noqa: E402
 
@@ -24,4 +25,5 @@ __all__ = [
     "Status",
     "__version__",
     "fingerprint",
+    "import_in_thread",
 ]
