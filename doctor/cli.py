@@ -19,7 +19,7 @@ from doctor.config import Config, ConfigError, load_config
 from doctor.context import Context, RunOptions
 from doctor.model import Severity, Status
 from doctor.registry import Registry, SelectionError, discover
-from doctor.report import EXIT_INTERRUPTED, EXIT_USAGE, Report, build_report
+from doctor.report import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, Report, build_report
 from doctor.runner import Runner, default_deadline
 
 COMMAND_GROUP = "doctor.commands"
@@ -209,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_checks(argv)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `doctor | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAIL
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for a bad flag
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except Exception as exc:  # the doctor itself must never print a traceback

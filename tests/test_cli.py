@@ -135,3 +135,12 @@ def test_ctrl_c_prints_what_finished_and_exits_130(tmp_path: Path) -> None:
     assert statuses["sample_slow"] == ("skipped", "interrupted before it finished")
     assert data["exit_code"] == 130
     assert "Traceback" not in err
+
+
+def test_ascii_only_output_keeps_the_status_symbols(tmp_path: Path) -> None:
+    path = env_file(tmp_path, {**HEALTHY_DEV, "LOG_LEVEL": "LOUD"})
+    proc = run_doctor("--env-file", str(path), "--offline", env=clean_environ(PYTHONIOENCODING="ascii"))
+    lines = proc.stdout.splitlines()
+    assert "  x env         Environment variables  (1 finding)" in lines
+    assert any(line.startswith("  + fernet ") for line in lines)
+    assert "?" not in "".join(line[:4] for line in lines)

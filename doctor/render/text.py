@@ -57,7 +57,21 @@ def render_text(report: Report, file: TextIO, color: bool = False, verbose: bool
     # Plain output: render, then drop the padding rich adds at line ends (Heroku logs, pipes).
     buffer = io.StringIO()
     _render(report, make_console(buffer, False), verbose)
-    file.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+    text = "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+    if not _can_encode(file, "✓✗–·…"):
+        text = text.translate(_ASCII)  # an ASCII-only terminal or log still tells passed from failed
+    file.write(text)
+
+
+_ASCII = str.maketrans({"✓": "+", "✗": "x", "–": "-", "·": "|", "…": "..."})
+
+
+def _can_encode(file: TextIO, sample: str) -> bool:
+    try:
+        sample.encode(getattr(file, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def _render(report: Report, console: Console, verbose: bool) -> None:
