@@ -24,7 +24,8 @@ SECRET_VARS = frozenset({
     "TWILIO_AUTH_TOKEN",
 })
 _SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL", re.IGNORECASE)
-_URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s]*:[^/@\s]*@")
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_GREEDY_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:(.*)@", re.DOTALL)
 
 
 class ConfigError(Exception):
@@ -117,32 +118,47 @@ class Config:
         for name, value in candidates:
             if is_secret_name(name):
                 redactor.add(value)
-            if _URL_WITH_PASSWORD.match(value.strip()):
-                redactor.add(url_password(value.strip()))
+            redactor.add(url_password(value.strip()))
+            redactor.add(_urlsplit_password(value.strip()))  # in case a library splits it otherwise
+            greedy = _GREEDY_PASSWORD.match(value.strip())  # an unencoded / ? # inside the password
+            if greedy:
+                redactor.add(greedy.group(1))
         return redactor
+
+
+def _urlsplit_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def _password_span(url: str) -> tuple[int, int] | None:
+    """Where the password of `scheme://user:password@host…` sits, by urlsplit's rule (the host
+    part ends at the first / ? #, the user part at its last @), on any characters at all."""
+    scheme = _URL_SCHEME.match(url)
+    if not scheme:
+        return None
+    rest = url[scheme.end():]
+    ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
+    netloc = rest[: min(ends)] if ends else rest
+    at = netloc.rfind("@")
+    colon = netloc.find(":", 0, at) if at > 0 else -1
+    if colon < 0:
+        return None
+    return scheme.end() + colon + 1, scheme.end() + at
 
 
 def url_password(url: str) -> str | None:
     """The password part of a URL, or None. Never raises."""
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        match = _URL_WITH_PASSWORD.match(url)
-        if not match:
-            return None
-        userinfo = match.group(0).split("://", 1)[1].rstrip("@")
-        return userinfo.split(":", 1)[1] if ":" in userinfo else None
+    span = _password_span(url)
+    return url[span[0] : span[1]] if span else None
 
 
 def mask_url_password(value: str) -> str:
     """`scheme://user:secret@host` becomes `scheme://user:<password>@host`; other text is unchanged."""
-    match = _URL_WITH_PASSWORD.match(value)
-    if not match:
-        return value
-    head = match.group(0)
-    scheme, userinfo = head.split("://", 1)
-    user = userinfo[:-1].split(":", 1)[0]
-    return f"{scheme}://{user}:<password>@" + value[len(head):]
+    span = _password_span(value)
+    return value[: span[0]] + "<password>" + value[span[1] :] if span else value
 
 
 def load_config(env_files: list[str] | None, environ: Mapping[str, str], cwd: str | None = None) -> Config:
