@@ -33,7 +33,7 @@ def render_markdown(report: Report) -> str:
         "|---|---|---|---:|---|---|",
     ]
     for c in report.checks:
-        read = ", ".join(f"`{v}`" for v in c.vars_read)
+        read = ", ".join(f"`{v}`" for v in c.vars_read) if len(c.vars_read) <= 8 else f"{len(c.vars_read)} variables"
         lines.append(f"| {check_symbol(c)} | `{c.id}` | {c.status.value} | {c.duration_ms} | {_cell(c.reason or '')}"
                      f" | {read} |")
     lines += ["", "## Findings", ""]
