@@ -24,7 +24,7 @@ class OAuthCheck(Check):
 
     id = "oauth"
     title = "Google OAuth"
-    vars = (CLIENT_ID, SECRET, REDIRECT, FRONTEND)
+    vars = (CLIENT_ID, SECRET, REDIRECT, FRONTEND, "DOCTOR_GOOGLE_TOKEN_URL", "DOCTOR_GOOGLE_AUTH_URL")
     network = True
     boot_critical = False
     order = 80

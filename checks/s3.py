@@ -17,7 +17,8 @@ class S3Check(Check):
 
     id = "s3"
     title = "AWS S3 (file storage)"
-    vars = (KEY_ID, SECRET, BUCKET, REGION)
+    vars = (KEY_ID, SECRET, BUCKET, REGION, "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+            "AWS_ENDPOINT_URL_STS")
     network = True
     boot_critical = False
     order = 90

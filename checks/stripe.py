@@ -223,7 +223,7 @@ class StripeCheck(Check):
 
     id = "stripe"
     title = "Stripe (payments)"
-    vars = (SECRET, PUBLISHABLE, WEBHOOK)
+    vars = (SECRET, PUBLISHABLE, WEBHOOK, "FRONTEND_URL", "DOCTOR_STRIPE_API_BASE")
     network = True
     boot_critical = False
     order = 100

@@ -25,7 +25,7 @@ class TwilioCheck(Check):
 
     id = "twilio"
     title = "Twilio (SMS, optional)"
-    vars = ALL
+    vars = (*ALL, "DOCTOR_TWILIO_API_BASE")
     network = True
     boot_critical = False
     order = 110

@@ -159,3 +159,16 @@ def test_everything_broken_leaks_no_canary(broken_runs, fmt: str) -> None:
             assert text not in run.stderr, f"{name} leaked to stderr ({fmt})"
     for finding_id in BROKEN_FINDINGS:
         assert finding_id in run.stdout, f"{finding_id} missing from the {fmt} report"
+
+
+def test_every_check_declares_the_variables_it_reads(servers) -> None:
+    """`doctor list` tells the truth: what a check reads on a full live run is what it declares."""
+    from doctor.registry import discover
+    from tests.helpers import make_context, run_result
+
+    config, _ = servers
+    ctx = make_context({**config, "ENCRYPTION_KEY_NEW": config["ENCRYPTION_KEY"]})
+    for check in discover().checks:
+        result = run_result(check, ctx.for_check())
+        undeclared = set(result.vars_read) - set(check.vars)
+        assert not undeclared, f"{check.id} reads {sorted(undeclared)} without declaring them"
