@@ -118,6 +118,14 @@ def static_findings(ctx: Context) -> StaticResult:
         ))
         return StaticResult(findings, None, None)
 
+    if "://" not in url:  # "postgresql:/host/db" splits with a scheme but is no URL libpq reads
+        findings.append(_finding(
+            "url_invalid", Severity.CRITICAL, "DATABASE_URL lacks the // after the scheme",
+            "libpq reads postgresql://host/db URLs only; without // it takes the whole value as a "
+            "connection string and refuses it.",
+            url_fix(ctx, "Write the URL as postgresql://user:password@host:5432/database."),
+        ))
+        return StaticResult(findings, None, None)
     findings += _completeness(ctx, parts)
     sslmode = parse_qs(parts.query, keep_blank_values=True).get("sslmode", [None])[-1]
     if sslmode is not None and sslmode not in SSLMODES:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -219,3 +220,9 @@ def test_any_value_gives_findings_not_crashes_or_leaks(scheme: str, user: str, h
         assert result.status.value in ("passed", "failed"), (result.status, result.reason)
         assert_no_canary(result.findings)
         assert all(f.id.startswith("postgres.") and f.vars == ("DATABASE_URL",) for f in result.findings)
+
+
+@pytest.mark.parametrize("url", ["postgresql:/localhost/chaski", "postgres:localhost", "postgresql+psycopg:x"])
+def test_scheme_without_slashes_is_url_invalid(url: str) -> None:
+    findings = run_check(PostgresCheck, {**HEALTHY_DEV, "DATABASE_URL": url}, offline=True)
+    assert get(findings, "postgres.url_invalid").severity is Severity.CRITICAL
