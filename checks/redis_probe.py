@@ -96,7 +96,7 @@ async def _answers_plain(target: Target, timeout: float) -> bool:
                 reply = await reader.read(64)
             finally:
                 writer.close()
-    except (OSError, TimeoutError):
+    except (OSError, TimeoutError, ValueError):  # ValueError: a host IDNA cannot encode
         return False
     return reply.startswith((b"+PONG", b"-NOAUTH", b"-ERR", b"-DENIED", b"-WRONGPASS"))
 
@@ -110,7 +110,7 @@ async def _speaks_tls(target: Target, timeout: float) -> bool:
         async with asyncio.timeout(timeout):
             _, writer = await asyncio.open_connection(target.host, target.port, ssl=context)
             writer.close()
-    except (OSError, TimeoutError, ssl.SSLError):
+    except (OSError, TimeoutError, ValueError, ssl.SSLError):
         return False
     return True
 

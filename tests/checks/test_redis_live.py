@@ -271,3 +271,13 @@ def test_password_in_query_counts_as_password(redis_auth: RedisServer) -> None:
     assert_finding(findings, "redis.auth_failed", Severity.ERROR)
     assert CANARY not in all_text(findings)
     assert live(f"redis://127.0.0.1:{redis_auth.port}/0?password={redis_auth.password}") == []
+
+
+@pytest.mark.parametrize("host", ["a" * 300, "é" * 70])
+def test_host_names_idna_cannot_encode_are_findings_not_crashes(host: str) -> None:
+    from doctor import Status
+    from tests.helpers import make_context, run_result
+
+    result = run_result(RedisCheck, make_context({"REDIS_URL": f"redis://:pw@{host}:6379/0"}, timeout=1))
+    assert result.status is Status.FAILED
+    assert [f.id for f in result.findings] == ["redis.unreachable"]
