@@ -95,6 +95,8 @@ async def _send(ctx: Context, client: Any, method: str, url: str, **kwargs: Any)
         raise _Failed("unreachable", type(exc).__name__) from exc
     except httpx.HTTPError as exc:
         raise _Failed("unreachable", type(exc).__name__) from exc
+    except Exception as exc:  # httpx lets some socket errors through raw (a port over 65535: OverflowError)
+        raise _Failed("unreachable", type(exc).__name__) from exc
 
 
 def _token_findings(ctx: Context, response: Any, scrub: Redactor, unclear: list[str]) -> list[Finding]:

@@ -70,6 +70,12 @@ async def _get(client: Any, ctx: Context, path: str, key: str) -> _Reply:
             "stripe.unreachable", Severity.ERROR, f"Cannot connect to Stripe's API at {base}",
             f"{type(exc).__name__}: {scrub(str(exc), key) or 'no details'}. Payments fail the same way.",
             Fix("Check DNS and outbound HTTPS to api.stripe.com from this host."), vars=(SECRET,))) from None
+    except Exception as exc:  # httpx lets some socket errors through raw (a port over 65535: OverflowError)
+        raise _Failed(Finding(
+            "stripe.unreachable", Severity.ERROR, f"Cannot connect to Stripe's API at {base}",
+            f"The connection could not be opened ({type(exc).__name__}): check the host and port.",
+            Fix("Check DOCTOR_STRIPE_API_BASE if set, else DNS and outbound HTTPS to api.stripe.com."),
+            vars=(SECRET,))) from None
     try:
         body = response.json()
     except ValueError:

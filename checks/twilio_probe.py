@@ -66,6 +66,8 @@ async def _get_json(ctx: Context, client: Any, url: str, params: dict[str, str] 
         raise _Stop(_unreachable(base, type(exc).__name__)) from exc
     except httpx.HTTPError as exc:
         raise _Stop(_api_error(base, f"the connection failed ({type(exc).__name__})")) from exc
+    except Exception as exc:  # httpx lets some socket errors through raw (a port over 65535: OverflowError)
+        raise _Stop(_unreachable(base, type(exc).__name__)) from exc
     try:
         body = response.json()
     except ValueError:
