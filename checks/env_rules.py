@@ -7,6 +7,8 @@ raises and never quotes a secret (none of these variables is one).
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 from checks.common import describe_whitespace, is_placeholder, parse_bool, parse_url
 from doctor import Context, Finding, Severity
@@ -96,6 +98,9 @@ def log_level_findings(ctx: Context) -> list[Finding]:
                     ctx.set_fix("LOG_LEVEL", suggestion), vars=("LOG_LEVEL",))]
 
 
+_MAX_MINUTES = timedelta.max.days * 24 * 60
+
+
 def expiry_findings(ctx: Context) -> list[Finding]:
     """Token lifetimes must be positive whole numbers of minutes."""
     findings = []
@@ -114,7 +119,17 @@ def expiry_findings(ctx: Context) -> list[Finding]:
                 ctx.set_fix(name, defaults[name], text="Use a plain number of minutes."), vars=(name,),
             ))
             continue
-        minutes = int(float(raw.strip().replace("_", "")))
+        minutes = int(Decimal(raw.strip().replace("_", "")))  # "10.0" is an int to pydantic; floats overflow
+        if minutes > _MAX_MINUTES:
+            findings.append(Finding(
+                "env.expiry_invalid", Severity.ERROR,
+                f"{name} is a {len(str(minutes))}-digit number of minutes, more than a timedelta can hold",
+                f"Set at {where}. The app computes expiry times with timedelta(minutes=...), which raises "
+                "OverflowError above 999,999,999 days: every login fails.",
+                ctx.set_fix(name, defaults[name], text=f"The guide's value is {defaults[name]} minutes."),
+                vars=(name,),
+            ))
+            continue
         if minutes <= 0:
             findings.append(Finding(
                 "env.expiry_invalid", Severity.ERROR,

@@ -350,3 +350,10 @@ def test_canaries_never_appear_in_cli_output(tmp_path, fmt):
     assert "env.shadowed" in process.stdout or fmt == "text"
     for needle in CANARY_NEEDLES:
         assert needle not in process.stdout and needle not in process.stderr, needle
+
+
+def test_expiry_beyond_what_timedelta_holds_is_an_error() -> None:
+    findings = run_check(EnvCheck, {**HEALTHY_DEV, "REMEMBER_ME_EXPIRE_MINUTES": "1008" * 80}, offline=True)
+    found = get(findings, "env.expiry_invalid")
+    assert found.severity is Severity.ERROR and found.vars == ("REMEMBER_ME_EXPIRE_MINUTES",)
+    assert "timedelta" in found.detail
