@@ -46,7 +46,7 @@ def configuration(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str]]:
     return in_file, {k: v for k, v in values.items() if k not in in_file or draw(st.booleans())}
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(configuration())
 def test_no_check_crashes_or_hangs(case: tuple[dict[str, str], dict[str, str]]) -> None:
     in_file, environ = case
