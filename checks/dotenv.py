@@ -168,6 +168,8 @@ class DotenvCheck(Check):
     network = False
     boot_critical = True
     order = 10
+    docs = ("Secrets Management Guide › Local Development Setup › Create .env File; "
+            "Security Best Practices › Never Commit Secrets")
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Lint every file in order, then its git status."""

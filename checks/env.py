@@ -191,6 +191,7 @@ class EnvCheck(Check):
     network = False
     boot_critical = True
     order = 20
+    docs = "Secrets Management Guide › Environment Variables; Troubleshooting › Missing Environment Variables"
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Presence, placeholders, Twilio completeness, formats, then shadowing."""

@@ -36,6 +36,7 @@ class FernetCheck(Check):
     network = False
     boot_critical = True
     order = 40
+    docs = "Secrets Management Guide › Troubleshooting › Invalid ENCRYPTION_KEY; Key Rotation › ENCRYPTION_KEY Rotation"
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Diagnose ENCRYPTION_KEY, and ENCRYPTION_KEY_NEW when a rotation is in progress."""

@@ -28,6 +28,7 @@ class OAuthCheck(Check):
     network = True
     boot_critical = False
     order = 80
+    docs = "Secrets Management Guide › Troubleshooting › OAuth Redirect Mismatch"
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static checks always; the endpoint probes when online and the client id is usable."""

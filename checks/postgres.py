@@ -19,6 +19,7 @@ class PostgresCheck(Check):
     network = True
     boot_critical = True
     order = 50
+    docs = "Secrets Management Guide › Troubleshooting › Database Connection Issues"
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings, then (unless offline or the URL is unusable) the live probe."""

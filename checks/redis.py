@@ -202,6 +202,7 @@ class RedisCheck(Check):
     network = True
     boot_critical = False
     order = 60
+    docs = "Secrets Management Guide › Troubleshooting › Redis Connection Issues"
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings always; the live probe unless offline or the URL cannot work."""

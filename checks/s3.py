@@ -22,6 +22,7 @@ class S3Check(Check):
     network = True
     boot_critical = False
     order = 90
+    docs = "Secrets Management Guide › Environment Variables › AWS S3 (File Storage); Key Rotation › API Keys"
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings always; the live probe only online and when nothing static is broken."""

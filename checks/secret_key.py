@@ -52,6 +52,7 @@ class SecretKeyCheck(Check):
     network = False
     boot_critical = True
     order = 30
+    docs = "Secrets Management Guide › Secret Generation › SECRET_KEY; Key Rotation › SECRET_KEY Rotation"
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Examine SECRET_KEY's shape; skip when unset (the env check reports it)."""

@@ -82,6 +82,7 @@ class SmtpCheck(Check):
     network = True
     boot_critical = False
     order = 70
+    docs = "Secrets Management Guide › Troubleshooting › Email Not Sending"
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings always; then, online and when they leave a probe meaningful, the live login."""

@@ -227,6 +227,7 @@ class StripeCheck(Check):
     network = True
     boot_critical = False
     order = 100
+    docs = "Secrets Management Guide › Environment Variables › Stripe (Payments); Key Rotation › API Keys"
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings always; the API probe unless offline or the key is unusable."""

@@ -29,6 +29,7 @@ class TwilioCheck(Check):
     network = True
     boot_critical = False
     order = 110
+    docs = "Secrets Management Guide › Environment Variables › SMS (Optional - Twilio)"
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static checks always; the API probe when online and the credentials look usable."""

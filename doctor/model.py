@@ -101,6 +101,7 @@ class Check:
     - `depends_on`: ids of checks that must pass first; when one fails this check is skipped.
     - `boot_critical`: a failure here stops the app from booting (ranked before feature checks).
     - `order`: where the check stands in reports (built-ins use 10..200; the default is 500).
+    - `docs`: where to read more; given to each finding that names no docs of its own.
     """
 
     id: ClassVar[str] = ""
@@ -110,6 +111,7 @@ class Check:
     depends_on: ClassVar[tuple[str, ...]] = ()
     boot_critical: ClassVar[bool] = False
     order: ClassVar[int] = 500
+    docs: ClassVar[str] = ""
 
     async def run(self, ctx: Context) -> Iterable[Finding]:
         """Examine the configuration through `ctx`; return findings (none means passed)."""

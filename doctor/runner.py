@@ -122,6 +122,8 @@ class Runner:
         for finding in findings:
             if not finding.check or finding.check != check.id:
                 finding.check = check.id
+            if not finding.docs:
+                finding.docs = check.docs
         status = Status.FAILED if any(f.severity >= Severity.WARNING for f in findings) else Status.PASSED
         result = _result(check, status, started=started)
         result.findings = findings

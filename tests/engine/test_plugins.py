@@ -100,3 +100,8 @@ def test_verbose_text_and_markdown_show_what_each_check_read() -> None:
     assert "reads SAMPLE_FLAG" in text
     markdown = run_doctor("--format", "markdown", "--only", "sample", env=plugin_env(SAMPLE_FLAG="on")).stdout
     assert "| ✓ | `sample` | passed |" in markdown and "| `SAMPLE_FLAG` |" in markdown
+
+
+def test_findings_without_docs_get_the_checks_docs() -> None:
+    data = json.loads(run_doctor("--format", "json", "--offline", "--only", "env", env=plugin_env()).stdout)
+    assert data["findings"] and all(f["docs"].startswith("Secrets Management Guide") for f in data["findings"])
