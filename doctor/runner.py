@@ -107,6 +107,8 @@ class Runner:
         try:
             async with asyncio.timeout(limit):
                 findings = list(await check.run(ctx) or [])
+            if not all(isinstance(f, Finding) for f in findings):
+                raise TypeError(f"{check.id}.run() returned something other than Finding objects")
         except SkipCheck as skip:
             result = _result(check, Status.SKIPPED, reason=skip.reason, started=started)
             result.skip_vars = skip.vars

@@ -33,7 +33,8 @@ def offline(env: dict[str, str], base: dict[str, str] = HEALTHY_DEV) -> list:
 def test_metadata() -> None:
     assert (S3Check.id, S3Check.title, S3Check.network, S3Check.boot_critical, S3Check.order) == (
         "s3", "AWS S3 (file storage)", True, False, 90)
-    assert S3Check.vars == (KEY_ID, SECRET, BUCKET, REGION)
+    assert S3Check.vars == (KEY_ID, SECRET, BUCKET, REGION, "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+                            "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS")
 
 
 @pytest.mark.parametrize("base", [HEALTHY_DEV, HEALTHY_PROD], ids=["dev", "prod"])

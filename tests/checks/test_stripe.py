@@ -38,7 +38,8 @@ def offline_prod(**overrides: str) -> list:
 def test_declaration() -> None:
     assert StripeCheck.id == "stripe"
     assert StripeCheck.title == "Stripe (payments)"
-    assert StripeCheck.vars == ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+    assert StripeCheck.vars == ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "FRONTEND_URL",
+                                "DOCTOR_STRIPE_API_BASE")
     assert StripeCheck.network is True and StripeCheck.boot_critical is False and StripeCheck.order == 100
 
 

@@ -105,3 +105,10 @@ def test_verbose_text_and_markdown_show_what_each_check_read() -> None:
 def test_findings_without_docs_get_the_checks_docs() -> None:
     data = json.loads(run_doctor("--format", "json", "--offline", "--only", "env", env=plugin_env()).stdout)
     assert data["findings"] and all(f["docs"].startswith("Secrets Management Guide") for f in data["findings"])
+
+
+def test_a_check_returning_the_wrong_type_is_contained() -> None:
+    data, proc = report("--only", "sample_malformed,sample", SAMPLE_FLAG="on")
+    statuses = {c["id"]: c["status"] for c in data["checks"]}
+    assert statuses == {"sample_malformed": "crashed", "sample": "passed"}
+    assert data["findings"][0]["id"] == "sample_malformed.crashed" and proc.returncode == 1

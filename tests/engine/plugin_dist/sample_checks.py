@@ -54,3 +54,13 @@ class DependentCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         return [Finding("sample_dependent.ran", Severity.INFO, "ran", fix=Fix("nothing"))]
+
+
+class MalformedCheck(Check):
+    """Returns strings instead of findings: a plugin bug the engine must contain."""
+
+    id = "sample_malformed"
+    title = "Returns the wrong type"
+
+    async def run(self, ctx: Context) -> list[Finding]:
+        return ["not a finding"]  # type: ignore[list-item]
