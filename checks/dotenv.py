@@ -164,7 +164,7 @@ class DotenvCheck(Check):
 
     id = "dotenv"
     title = ".env file syntax"
-    vars = ()
+    vars = ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY")  # only to tell "no configuration at all"
     network = False
     boot_critical = True
     order = 10
@@ -175,6 +175,8 @@ class DotenvCheck(Check):
         """Lint every file in order, then its git status."""
         findings = [_unreadable(path, reason) for path, reason in ctx.config.unreadable]
         if not ctx.config.files and not findings:
+            if not ctx.on_heroku and not any(ctx.is_set(name) for name in self.vars):
+                return [_nothing_found()]
             raise SkipCheck("no .env file was read")
         for parsed in ctx.config.files:
             findings += lint(parsed)
@@ -189,5 +191,17 @@ def _unreadable(path: str, reason: str) -> Finding:
         "python-dotenv cannot open it either, so the app starts without any of its values (or fails "
         "while loading its settings).",
         Fix("Give the user that runs the app read access to the file.", (f"chmod u+r {path}", f"ls -l {path}")),
+        root_cause=True,
+    )
+
+
+def _nothing_found() -> Finding:
+    return Finding(
+        "dotenv.not_found", Severity.CRITICAL,
+        "No configuration found: no .env here, and none of the app's variables in the environment",
+        "The doctor reads ./.env from the folder it runs in, as the app does. Run it where the app's .env "
+        "lives (the backend folder), or name the file. Every missing variable below follows from this.",
+        Fix("Run the doctor in the backend folder or point it at the file; to start a new one, copy the example.",
+            ("cd backend && doctor", "doctor --env-file path/to/.env", "cp .env.example .env")),
         root_cause=True,
     )

@@ -363,3 +363,18 @@ def test_unreadable_implicit_dotenv_is_a_critical_root_cause(tmp_path) -> None:
     result = run_result(DotenvCheck, Context(config))
     finding = get(result.findings, "dotenv.unreadable")
     assert finding.severity is Severity.CRITICAL and finding.root_cause
+
+
+def test_no_configuration_at_all_is_the_root_cause(tmp_path) -> None:
+    from doctor.config import Config
+    from doctor.context import Context
+    from doctor.ranking import rank
+
+    result = run_result(DotenvCheck, Context(Config([], {"PATH": "/usr/bin"})))
+    finding = get(result.findings, "dotenv.not_found")
+    assert finding.severity is Severity.CRITICAL and finding.root_cause
+    env = run_result(EnvCheck, Context(Config([], {})))
+    assert rank([result, env])[0].finding.id == "dotenv.not_found"
+    # on a dyno, or with the variables in the environment, a missing .env is normal
+    assert run_result(DotenvCheck, Context(Config([], {"DYNO": "web.1"}))).status is Status.SKIPPED
+    assert run_result(DotenvCheck, Context(Config([], {"DATABASE_URL": "postgresql://h/d"}))).status is Status.SKIPPED
