@@ -48,7 +48,8 @@ def masked_url(scheme: str, host: str, port: int | None, db: str = "0", password
     return f"{scheme}://{userinfo}{shown_host}{f':{port}' if port else ''}/{db}"
 
 
-def _finding(slug: str, severity: Severity, title: str, detail: str, fix: Fix | None) -> Finding:
+def redis_finding(slug: str, severity: Severity, title: str, detail: str, fix: Fix | None) -> Finding:
+    """A `redis.<slug>` finding about REDIS_URL."""
     return Finding(f"redis.{slug}", severity, title, detail, fix, vars=(VAR,))
 
 
@@ -61,7 +62,7 @@ def static_findings(ctx: Context) -> tuple[list[Finding], Target | None]:
     spaces = describe_whitespace(raw)
     if spaces:
         invisible = any(char in INVISIBLE for char in raw)
-        findings.append(_finding(
+        findings.append(redis_finding(
             "whitespace", Severity.ERROR if invisible else Severity.WARNING, f"REDIS_URL has {spaces}",
             "redis-py breaks on invisible characters inside the URL." if invisible else
             "redis-py strips surrounding whitespace when it parses the URL, but other tools (redis-cli, "
@@ -70,14 +71,14 @@ def static_findings(ctx: Context) -> tuple[list[Finding], Target | None]:
         probe_ok = not invisible
     value, quoted = strip_quotes(raw)
     if quoted:
-        findings.append(_finding(
+        findings.append(redis_finding(
             "quoted", Severity.ERROR, "REDIS_URL is wrapped in quotes that became part of the value",
             "redis-py then rejects it: `Redis URL must specify one of the following schemes`.",
             Fix(f"Remove the quotes around the value ({where}).")))
         probe_ok = False
     value = value.strip()
     if is_placeholder(value):
-        findings.append(_finding(
+        findings.append(redis_finding(
             "placeholder", Severity.ERROR, "REDIS_URL is still the example placeholder from the guide",
             "It points at a host called `host` with the password `password`.",
             _url_fix(ctx, "Set the real Redis URL.")))
@@ -86,14 +87,14 @@ def static_findings(ctx: Context) -> tuple[list[Finding], Target | None]:
     parts = parsed.parts
     if parsed.error or parts is None:
         hint = " A password containing / ? or # must be percent-encoded (%2F %3F %23)." if "@" in value else ""
-        findings.append(_finding(
+        findings.append(redis_finding(
             "url_invalid", Severity.ERROR, f"REDIS_URL cannot be parsed: {parsed.error}",
             "redis-py raises ValueError on the first connection, so every cache and session call fails." + hint,
             _url_fix(ctx, "Copy the URL again from your Redis provider.")))
         return findings, None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        findings.append(_finding(
+        findings.append(redis_finding(
             "scheme_invalid", Severity.ERROR, "REDIS_URL does not start with redis://, rediss:// or unix://",
             "redis-py raises `Redis URL must specify one of the following schemes (redis://, rediss://, unix://)`.",
             _url_fix(ctx, "Use the full URL, e.g. redis://localhost:6379/0 locally.")))
@@ -101,13 +102,13 @@ def static_findings(ctx: Context) -> tuple[list[Finding], Target | None]:
     host = parts.path if scheme == "unix" else (parts.hostname or "")
     if not host:
         hint = " A password containing / ? or # must be percent-encoded (%2F %3F %23)." if "@" in value else ""
-        findings.append(_finding(
+        findings.append(redis_finding(
             "url_invalid", Severity.ERROR, f"REDIS_URL has no {'socket path' if scheme == 'unix' else 'host'}",
             "redis-py then silently connects to localhost:6379." + hint,
             _url_fix(ctx, "Put the host (and port) after the scheme.")))
         return findings, None
     if scheme != "unix" and parsed.port == 0:
-        findings.append(_finding(
+        findings.append(redis_finding(
             "url_invalid", Severity.ERROR, "REDIS_URL has port 0", "redis-py ignores it and uses 6379.",
             _url_fix(ctx, "Use the port your Redis listens on.")))
         return findings, None
@@ -117,7 +118,7 @@ def static_findings(ctx: Context) -> tuple[list[Finding], Target | None]:
     findings += _option_findings(ctx, scheme, query)
     findings += _platform_findings(ctx, scheme, host, parsed.port, db_text)
     if parts.username and parts.password is None:
-        findings.append(_finding(
+        findings.append(redis_finding(
             "username_without_password", Severity.WARNING, "REDIS_URL has a user name but no password",
             "`redis://secret@host` sends `secret` as a user name with no password; a password-only server "
             "needs `redis://:secret@host` (note the colon).",
@@ -132,17 +133,17 @@ def static_findings(ctx: Context) -> tuple[list[Finding], Target | None]:
 def _db_findings(ctx: Context, db_text: str, query: dict[str, list[str]]) -> list[Finding]:
     findings = []
     if db_text and not db_text.lstrip("-").isdigit():
-        findings.append(_finding(
+        findings.append(redis_finding(
             "db_invalid", Severity.WARNING, "REDIS_URL's path is not a database number",
             "redis-py ignores a non-numeric path and uses database 0, which may be another app's data.",
             Fix("End the URL with the database number, e.g. /0.")))
     elif db_text.startswith("-"):
-        findings.append(_finding(
+        findings.append(redis_finding(
             "db_invalid", Severity.ERROR, "REDIS_URL selects a negative database number",
             "Redis answers `DB index is out of range` to every connection.",
             Fix("End the URL with a database number from 0 to 15, e.g. /0.")))
     if any(not v.strip().isdigit() for v in query.get("db", [])):
-        findings.append(_finding(
+        findings.append(redis_finding(
             "db_invalid", Severity.ERROR, "REDIS_URL's ?db= option is not a number",
             "redis-py raises `Invalid value for 'db' in connection URL.`",
             Fix("Remove ?db=… or set it to a number.")))
@@ -152,13 +153,13 @@ def _db_findings(ctx: Context, db_text: str, query: dict[str, list[str]]) -> lis
 def _option_findings(ctx: Context, scheme: str, query: dict[str, list[str]]) -> list[Finding]:
     ssl_options = sorted(k for k in query if k.startswith("ssl_"))
     if ssl_options and scheme != "rediss":
-        return [_finding(
+        return [redis_finding(
             "ssl_option_on_plain", Severity.ERROR, f"REDIS_URL passes {', '.join(ssl_options)} on a {scheme}:// URL",
             "redis-py only accepts ssl_* options for rediss:// URLs; with redis:// every connection raises "
             "`TypeError: ... unexpected keyword argument`.",
             Fix("Use rediss:// (TLS) or remove the ssl_* options."))]
     if [v.lower() for v in query.get("ssl_cert_reqs", [])] in (["none"], ["optional"]):
-        return [_finding(
+        return [redis_finding(
             "tls_unverified", Severity.INFO, "REDIS_URL turns TLS certificate verification off (ssl_cert_reqs)",
             "The connection is encrypted but the server's certificate is not checked. Heroku Redis needs this "
             "because its certificate is self-signed.", None)]
@@ -170,7 +171,7 @@ def _platform_findings(ctx: Context, scheme: str, host: str, port: int | None, d
         return []
     where = "on a Heroku dyno" if ctx.on_heroku else "in production"
     if scheme == "unix" or host.lower() in LOCAL_HOSTS:
-        return [_finding(
+        return [redis_finding(
             "localhost_in_production", Severity.ERROR, f"REDIS_URL points at this machine {where}",
             "A dyno has no Redis of its own: sessions and cache fail on every request.",
             Fix("Attach Heroku Redis; it sets REDIS_URL itself.",
@@ -179,7 +180,7 @@ def _platform_findings(ctx: Context, scheme: str, host: str, port: int | None, d
         # No `heroku config:set` here: the add-on owns REDIS_URL and rewrites it on credential rotation.
         fix = Fix(f"Use the rediss:// URL your provider gives ({masked_url('rediss', host, port, db or '0')}); "
                   "Heroku Redis sets it in REDIS_URL itself.", ("heroku redis:info", "heroku config:get REDIS_URL"))
-        return [_finding(
+        return [redis_finding(
             "not_tls", Severity.WARNING, f"REDIS_URL uses redis:// (no TLS) to a remote host {where}",
             "The password and every cached value cross the network in clear text, and Heroku Redis 6+ "
             "plans refuse plain connections.", fix)]

@@ -16,16 +16,11 @@ from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from checks.redis import VAR, Target
+from checks.redis import Target, redis_finding
+from checks.redis_info import clients_fix, info_findings
 from doctor import Context, Finding, Fix, Severity
 
-HIGH = 0.8
-SLOW_PING_MS = 250
 _USERINFO = re.compile(r"//[^/@\s]*@")
-
-
-def _finding(slug: str, severity: Severity, title: str, detail: str, fix: Fix | None) -> Finding:
-    return Finding(f"redis.{slug}", severity, title, detail, fix, vars=(VAR,))
 
 
 def scrub(text: str, url: str) -> str:
@@ -123,13 +118,6 @@ def _service_fix(ctx: Context, target: Target) -> Fix:
                "with what Heroku reports.", ("heroku redis:info", "heroku config:get REDIS_URL"))
 
 
-def _clients_fix(ctx: Context, target: Target) -> Fix:
-    if target.local and not ctx.uses_heroku_config:
-        return Fix("Close idle clients or raise the server's limit (maxclients in redis.conf).")
-    return Fix("Lower the app's pool size (max_connections) or upgrade the plan (mini 20 clients, premium-0 40, "
-               "premium-1 80).", ("heroku redis:info", "heroku addons:upgrade heroku-redis:premium-0"))
-
-
 async def classify(ctx: Context, target: Target, exc: BaseException) -> Finding:
     """Turn a failed connect/PING into one finding."""
     from redis import exceptions as rex
@@ -140,56 +128,57 @@ async def classify(ctx: Context, target: Target, exc: BaseException) -> Finding:
     fix = _service_fix(ctx, target)
     if isinstance(exc, rex.AuthenticationError) or "NOAUTH" in message or "WRONGPASS" in message:
         if not target.has_password:
-            return _finding("auth_required", Severity.ERROR,
-                            f"Redis at {where} requires a password; REDIS_URL has none",
-                            "Every command is refused with NOAUTH, so sessions and cache fail.",
-                            Fix("Put the password in the URL: redis://:<password>@host:port/0.",
+            return redis_finding("auth_required", Severity.ERROR,
+                                 f"Redis at {where} requires a password; REDIS_URL has none",
+                                 "Every command is refused with NOAUTH, so sessions and cache fail.",
+                                 Fix("Put the password in the URL: redis://:<password>@host:port/0.",
                                 ("heroku config:get REDIS_URL",) if ctx.uses_heroku_config else ()))
-        return _finding("auth_failed", Severity.ERROR, f"Redis at {where} rejects the password in REDIS_URL",
-                        "The server answered WRONGPASS (invalid username-password pair).",
-                        Fix("Copy the current URL again: Heroku rotates Redis credentials.",
+        return redis_finding("auth_failed", Severity.ERROR, f"Redis at {where} rejects the password in REDIS_URL",
+                             "The server answered WRONGPASS (invalid username-password pair).",
+                             Fix("Copy the current URL again: Heroku rotates Redis credentials.",
                             ("heroku config:get REDIS_URL", "heroku redis:credentials")) if ctx.uses_heroku_config
-                        else Fix("Use the password set with `requirepass` (or remove it from REDIS_URL)."))
+                             else Fix("Use the password set with `requirepass` (or remove it from REDIS_URL)."))
     if isinstance(exc, rex.ResponseError) and "DB index is out of range" in message:
-        return _finding("db_out_of_range", Severity.ERROR,
-                        f"Redis at {where} has no database with the number in REDIS_URL",
-                        "SELECT fails with `DB index is out of range` (a default server has 16 databases, 0-15; "
-                        "managed plans may allow only 0).", Fix("End REDIS_URL with /0."))
+        return redis_finding("db_out_of_range", Severity.ERROR,
+                             f"Redis at {where} has no database with the number in REDIS_URL",
+                             "SELECT fails with `DB index is out of range` (a default server has 16 databases, 0-15; "
+                             "managed plans may allow only 0).", Fix("End REDIS_URL with /0."))
     if "max number of clients reached" in message:
-        return _finding("max_clients", Severity.ERROR,
-                        f"Redis at {where} refuses connections: max number of clients reached",
-                        "Every new connection gets `ERR max number of clients reached`, so requests needing Redis "
-                        "fail. Too many dynos/workers or unbounded connection pools hold the slots.",
-                        _clients_fix(ctx, target))
+        return redis_finding("max_clients", Severity.ERROR,
+                             f"Redis at {where} refuses connections: max number of clients reached",
+                             "Every new connection gets `ERR max number of clients reached`, so requests needing Redis "
+                             "fail. Too many dynos/workers or unbounded connection pools hold the slots.",
+                             clients_fix(ctx, target))
     verify = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
     if verify is not None:
         return await _tls_verify_failed(ctx, target, verify)
     if any(isinstance(e, socket.gaierror) for e in chain):
-        return _finding("dns", Severity.ERROR, f"The Redis host in REDIS_URL does not resolve ({target.address})",
-                        "DNS has no address for it: a typo, or an add-on that was removed.", fix)
+        return redis_finding("dns", Severity.ERROR, f"The Redis host in REDIS_URL does not resolve ({target.address})",
+                             "DNS has no address for it: a typo, or an add-on that was removed.", fix)
     if any(isinstance(e, ConnectionRefusedError | FileNotFoundError) for e in chain):
-        return _finding("refused", Severity.ERROR, f"Nothing is listening at {where} (connection refused)",
-                        "Redis is not running there, or the port is wrong.", fix)
+        return redis_finding("refused", Severity.ERROR, f"Nothing is listening at {where} (connection refused)",
+                             "Redis is not running there, or the port is wrong.", fix)
     timed_out = any(isinstance(e, TimeoutError | rex.TimeoutError | asyncio.TimeoutError) for e in chain)
     if target.tls and target.scheme != "unix" and (timed_out or any(isinstance(e, ssl.SSLError) for e in chain)):
         if await _answers_plain(target, ctx.timeout):
-            return _finding("tls_to_plain_port", Severity.ERROR,
-                            f"REDIS_URL uses rediss:// but {where} speaks plain Redis",
-                            "The TLS handshake never completes: the server reads it as garbage.",
-                            Fix("Use redis:// for this port, or the TLS port of the server."))
+            return redis_finding("tls_to_plain_port", Severity.ERROR,
+                                 f"REDIS_URL uses rediss:// but {where} speaks plain Redis",
+                                 "The TLS handshake never completes: the server reads it as garbage.",
+                                 Fix("Use redis:// for this port, or the TLS port of the server."))
     if not target.tls and target.scheme != "unix" and not timed_out and await _speaks_tls(target, ctx.timeout):
-        return _finding("plain_to_tls_port", Severity.ERROR, f"REDIS_URL uses redis:// but {where} expects TLS",
-                        "The server closes the connection on plaintext commands. Heroku Redis 6+ needs rediss://.",
-                        Fix("Use rediss:// (Heroku sets REDIS_URL to it; check it).",
+        return redis_finding("plain_to_tls_port", Severity.ERROR, f"REDIS_URL uses redis:// but {where} expects TLS",
+                             "The server closes the connection on plaintext commands. Heroku Redis 6+ needs rediss://.",
+                             Fix("Use rediss:// (Heroku sets REDIS_URL to it; check it).",
                             ("heroku config:get REDIS_URL",) if ctx.uses_heroku_config else ()))
     if timed_out:
         if target.local and not ctx.uses_heroku_config:
             fix = Fix("Check the port in REDIS_URL: something accepts connections there but does not answer "
                       "like Redis.", ("redis-cli -p <port> PING",))
-        return _finding("timeout", Severity.ERROR, f"Redis at {where} did not answer within {ctx.options.timeout:g} s",
-                        "The connection hangs: a firewall, a wrong port, or an overloaded server.", fix)
-    return _finding("unreachable", Severity.ERROR, f"Cannot talk to Redis at {where} ({type(exc).__name__})",
-                    scrub(str(exc), target.url) or type(exc).__name__, fix)
+        return redis_finding("timeout", Severity.ERROR,
+                             f"Redis at {where} did not answer within {ctx.options.timeout:g} s",
+                             "The connection hangs: a firewall, a wrong port, or an overloaded server.", fix)
+    return redis_finding("unreachable", Severity.ERROR, f"Cannot talk to Redis at {where} ({type(exc).__name__})",
+                         scrub(str(exc), target.url) or type(exc).__name__, fix)
 
 
 async def _tls_verify_failed(ctx: Context, target: Target, error: ssl.SSLCertVerificationError) -> Finding:
@@ -205,11 +194,11 @@ async def _tls_verify_failed(ctx: Context, target: Target, error: ssl.SSLCertVer
         why = ("it rejects the password in REDIS_URL" if isinstance(retry_error, AuthenticationError)
                else f"it does not answer ({type(retry_error).__name__})")
         outcome = f"Even with verification turned off {why}."
-    return _finding("tls_verify_failed", Severity.ERROR,
-                    f"Redis at {target.address} presents a certificate that cannot be verified ({reason})",
-                    "redis-py verifies rediss:// certificates by default; Heroku Redis uses a self-signed one. "
-                    + outcome,
-                    Fix("Either trust the server's CA, or, for Heroku Redis, pass ssl_cert_reqs=None in the app: "
+    return redis_finding("tls_verify_failed", Severity.ERROR,
+                         f"Redis at {target.address} presents a certificate that cannot be verified ({reason})",
+                         "redis-py verifies rediss:// certificates by default; Heroku Redis uses a self-signed one. "
+                         + outcome,
+                         Fix("Either trust the server's CA, or, for Heroku Redis, pass ssl_cert_reqs=None in the app: "
                         "redis.from_url(REDIS_URL, ssl_cert_reqs=None), or append ?ssl_cert_reqs=none to REDIS_URL "
                         "(Heroku rewrites REDIS_URL on credential rotation, so prefer the code change).",
                         ("heroku redis:info",) if ctx.uses_heroku_config else ()))
@@ -220,8 +209,9 @@ async def probe(ctx: Context, target: Target) -> list[Finding]:
     client, error, elapsed_ms = await _ping(target.url, ctx.timeout)
     if client is None:
         if isinstance(error, TypeError | ValueError):
-            return [_finding("url_option_invalid", Severity.ERROR, "redis-py rejects an option in REDIS_URL",
-                             scrub(str(error), target.url), Fix("Remove the unsupported ?option=… from REDIS_URL."))]
+            return [redis_finding("url_option_invalid", Severity.ERROR, "redis-py rejects an option in REDIS_URL",
+                                  scrub(str(error), target.url),
+                                  Fix("Remove the unsupported ?option=… from REDIS_URL."))]
         return [await classify(ctx, target, error or RuntimeError("no answer"))]
     try:
         async with asyncio.timeout(ctx.timeout * 2 + 1):
@@ -230,57 +220,8 @@ async def probe(ctx: Context, target: Target) -> list[Finding]:
             latency_ms = (time.monotonic() - started) * 1000
             info = await client.info()
     except Exception as exc:  # noqa: BLE001 - INFO may be renamed/disabled on managed Redis
-        return [_finding("info_unavailable", Severity.INFO, "Redis answered PING but not INFO",
-                         f"Memory and client limits were not checked ({type(exc).__name__}).", None)]
+        return [redis_finding("info_unavailable", Severity.INFO, "Redis answered PING but not INFO",
+                              f"Memory and client limits were not checked ({type(exc).__name__}).", None)]
     finally:
         await _close(client)
     return info_findings(ctx, target, info, min(latency_ms, elapsed_ms))
-
-
-def _number(info: dict[str, Any], key: str) -> int:
-    with suppress(TypeError, ValueError):
-        return int(info.get(key) or 0)
-    return 0
-
-
-def info_findings(ctx: Context, target: Target, info: dict[str, Any], latency_ms: float) -> list[Finding]:
-    """Memory, clients, latency and version from INFO; a healthy server gives nothing above info."""
-    findings = []
-    used, limit = _number(info, "used_memory"), _number(info, "maxmemory")
-    policy = str(info.get("maxmemory_policy", "unknown"))
-    plan_fix = Fix("See the plan's usage and upgrade if it stays high.",
-                   ("heroku redis:info", "heroku addons:upgrade heroku-redis:<bigger plan>"))
-    if limit and used >= HIGH * limit:
-        usage = f"{used / limit:.0%} of maxmemory ({used // 1024**2} of {limit // 1024**2} MB)"
-        if policy == "noeviction":
-            findings.append(_finding(
-                "memory_high", Severity.WARNING, f"Redis memory at {usage} with policy noeviction",
-                "At the limit every write fails with `OOM command not allowed when used memory > 'maxmemory'`: "
-                "sessions cannot be created.", plan_fix))
-        else:
-            findings.append(_finding(
-                "memory_evicting", Severity.INFO, f"Redis memory at {usage}; policy {policy} evicts keys",
-                f"Older keys are dropped to make room ({_number(info, 'evicted_keys')} evicted so far): "
-                "cached values and sessions may disappear early.", None))
-    elif not limit and not target.local and (ctx.production or ctx.on_heroku):
-        findings.append(_finding(
-            "maxmemory_unset", Severity.INFO, "Redis reports no maxmemory limit",
-            "Managed plans normally set one; without it memory grows until the host runs out.", None))
-    clients, max_clients = _number(info, "connected_clients"), _number(info, "maxclients")
-    if max_clients and clients >= HIGH * max_clients:
-        findings.append(_finding(
-            "clients_high", Severity.WARNING, f"Redis has {clients} of {max_clients} client connections in use",
-            "The count includes this check's own connection. At the limit new connections fail with "
-            "`ERR max number of clients reached`.",
-            _clients_fix(ctx, target)))
-    if latency_ms >= SLOW_PING_MS:
-        findings.append(_finding(
-            "latency_high", Severity.INFO, f"Redis PING took {latency_ms:.0f} ms",
-            "Each cache or session lookup costs at least this much; run the app in the same region as Redis.", None))
-    version = str(info.get("redis_version", ""))
-    major = version.split(".", 1)[0]
-    if major.isdigit() and int(major) < 6:
-        findings.append(_finding(
-            "version_old", Severity.INFO, f"Redis {version} is older than 6",
-            "No ACLs or TLS; Heroku Redis plans below 6 are deprecated.", None))
-    return findings
