@@ -132,11 +132,11 @@ async def classify(ctx: Context, target: Target, exc: BaseException) -> Finding:
                                  f"Redis at {where} requires a password; REDIS_URL has none",
                                  "Every command is refused with NOAUTH, so sessions and cache fail.",
                                  Fix("Put the password in the URL: redis://:<password>@host:port/0.",
-                                ("heroku config:get REDIS_URL",) if ctx.uses_heroku_config else ()))
+                                     ("heroku config:get REDIS_URL",) if ctx.uses_heroku_config else ()))
         return redis_finding("auth_failed", Severity.ERROR, f"Redis at {where} rejects the password in REDIS_URL",
                              "The server answered WRONGPASS (invalid username-password pair).",
                              Fix("Copy the current URL again: Heroku rotates Redis credentials.",
-                            ("heroku config:get REDIS_URL", "heroku redis:credentials")) if ctx.uses_heroku_config
+                                 ("heroku config:get REDIS_URL", "heroku redis:credentials")) if ctx.uses_heroku_config
                              else Fix("Use the password set with `requirepass` (or remove it from REDIS_URL)."))
     if isinstance(exc, rex.ResponseError) and "DB index is out of range" in message:
         return redis_finding("db_out_of_range", Severity.ERROR,
@@ -169,7 +169,7 @@ async def classify(ctx: Context, target: Target, exc: BaseException) -> Finding:
         return redis_finding("plain_to_tls_port", Severity.ERROR, f"REDIS_URL uses redis:// but {where} expects TLS",
                              "The server closes the connection on plaintext commands. Heroku Redis 6+ needs rediss://.",
                              Fix("Use rediss:// (Heroku sets REDIS_URL to it; check it).",
-                            ("heroku config:get REDIS_URL",) if ctx.uses_heroku_config else ()))
+                                 ("heroku config:get REDIS_URL",) if ctx.uses_heroku_config else ()))
     if timed_out:
         if target.local and not ctx.uses_heroku_config:
             fix = Fix("Check the port in REDIS_URL: something accepts connections there but does not answer "
