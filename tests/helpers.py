@@ -127,6 +127,19 @@ def get(findings: list[Finding], finding_id: str) -> Finding:
     return matches[0]
 
 
+def finding_text(finding: Finding) -> str:
+    """Every user-visible field of a finding, joined: what a leak test searches."""
+    parts = [finding.id, finding.title, finding.detail, finding.docs, *finding.vars]
+    if finding.fix is not None:
+        parts += [finding.fix.text, *finding.fix.commands]
+    return "\n".join(parts)
+
+
+def findings_text(findings: list[Finding]) -> str:
+    """`finding_text` of every finding, joined."""
+    return "\n".join(finding_text(f) for f in findings)
+
+
 def assert_no_warning_or_worse(findings: list[Finding]) -> None:
     """A healthy configuration: nothing at warning or above."""
     bad = [(f.id, f.severity.value, f.title) for f in findings if f.severity >= Severity.WARNING]

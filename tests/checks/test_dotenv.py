@@ -20,6 +20,7 @@ from tests.helpers import (
     HEALTHY_PROD,
     assert_no_warning_or_worse,
     clean_environ,
+    finding_text,
     get,
     ids,
     make_context,
@@ -45,10 +46,6 @@ def findings_of(lint, content):
     return lint(content).findings
 
 
-def finding_text(finding) -> str:
-    fix = finding.fix
-    return " ".join([finding.title, finding.detail, fix.text if fix else "", *(fix.commands if fix else ()),
-                     *finding.vars])
 
 
 def python_dotenv_reads(text: str) -> dict:

@@ -16,6 +16,7 @@ from tests.helpers import (
     HEALTHY_PROD,
     assert_no_warning_or_worse,
     clean_environ,
+    finding_text,
     get,
     ids,
     make_context,
@@ -37,10 +38,6 @@ def as_dotenv(env: dict[str, str]) -> str:
     return "".join(f"{key}={value}\n" for key, value in env.items())
 
 
-def finding_text(finding) -> str:
-    fix = finding.fix
-    return " ".join([finding.title, finding.detail, fix.text if fix else "", *(fix.commands if fix else ()),
-                     *finding.vars])
 
 
 # -- healthy ---------------------------------------------------------------------------------------

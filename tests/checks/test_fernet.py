@@ -21,6 +21,7 @@ from tests.helpers import (
     HEALTHY_PROD,
     assert_no_warning_or_worse,
     clean_environ,
+    finding_text,
     get,
     ids,
     make_context,
@@ -71,12 +72,6 @@ def findings_for(base: dict[str, str], **overrides: str) -> list:
     return run_check(FernetCheck, {**base, **overrides})
 
 
-def finding_text(finding) -> str:
-    """Every user-visible field of a finding, joined."""
-    parts = [finding.id, finding.title, finding.detail, finding.docs, *finding.vars]
-    if finding.fix is not None:
-        parts += [finding.fix.text, *finding.fix.commands]
-    return "\n".join(parts)
 
 
 def test_declares_contract():

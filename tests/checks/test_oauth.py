@@ -7,8 +7,16 @@ from hypothesis import strategies as st
 
 from checks.oauth import OAuthCheck
 from doctor.model import Finding, Severity, Status
-from tests.checks.test_twilio import text_of
-from tests.helpers import HEALTHY_DEV, HEALTHY_PROD, assert_no_warning_or_worse, get, ids, make_context, run_result
+from tests.helpers import (
+    HEALTHY_DEV,
+    HEALTHY_PROD,
+    assert_no_warning_or_worse,
+    findings_text,
+    get,
+    ids,
+    make_context,
+    run_result,
+)
 
 CLIENT_ID, SECRET = "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"
 REDIRECT, FRONTEND = "GOOGLE_REDIRECT_URI", "FRONTEND_URL"
@@ -45,7 +53,7 @@ def test_secret_nonsense_is_only_a_warning_and_never_shown():
         finding = get(findings, "oauth.client_secret_shape")
         assert finding.severity is Severity.WARNING and finding.vars == (SECRET,)
         if bad != HEALTHY_PROD[CLIENT_ID]:
-            assert bad not in text_of(findings)
+            assert bad not in findings_text(findings)
 
 
 def test_secret_whitespace_and_quotes_warn_without_echo():
@@ -55,7 +63,7 @@ def test_secret_whitespace_and_quotes_warn_without_echo():
         finding = get(findings, "oauth.stray_characters")
         assert finding.severity is Severity.WARNING and finding.vars == (SECRET,)
         assert words in finding.title
-        assert secret not in text_of(findings)
+        assert secret not in findings_text(findings)
 
 
 def test_client_id_whitespace_is_an_error():
@@ -121,4 +129,4 @@ def test_never_crashes_and_never_echoes_the_secret(client_id, secret, uri, front
     assert result.status in (Status.PASSED, Status.FAILED, Status.SKIPPED), result
     clean = secret.strip().strip("\"'").strip()
     if len(clean) >= 8 and not any(clean in v for v in (client_id, uri, frontend)):
-        assert clean not in text_of(result.findings)
+        assert clean not in findings_text(result.findings)

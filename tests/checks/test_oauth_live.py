@@ -10,12 +10,12 @@ import pytest
 
 from checks.oauth import OAuthCheck
 from doctor.model import Finding, Severity, Status
-from tests.checks.test_twilio import text_of
 from tests.helpers import (
     HEALTHY_DEV,
     HEALTHY_PROD,
     assert_no_warning_or_worse,
     clean_environ,
+    findings_text,
     free_port,
     get,
     ids,
@@ -97,7 +97,7 @@ def test_wrong_secret(google_server):
     assert ids(findings) == {"oauth.client_secret_wrong"}
     finding = findings[0]
     assert finding.severity is Severity.ERROR and set(finding.vars) == {SECRET, CLIENT_ID}
-    assert CANARY_SECRET not in text_of(findings)
+    assert CANARY_SECRET not in findings_text(findings)
 
 
 def test_unregistered_redirect_uri_names_the_console_path_and_the_uri(google_server):
@@ -157,7 +157,7 @@ def test_unrecognised_token_answer_is_scrubbed():
         findings = live(server, **{SECRET: CANARY_SECRET})
     finding = get(findings, "oauth.inconclusive")
     assert "teapot" in finding.detail and "[redacted]" in finding.detail
-    assert CANARY_SECRET not in text_of(findings)
+    assert CANARY_SECRET not in findings_text(findings)
 
 
 def test_silent_endpoints_time_out_quickly():
@@ -194,7 +194,7 @@ def test_canary_secret_never_leaks_on_any_failure_path(google_server):
         for target, extra, expected in cases:
             findings = live(target, timeout=1.0, **{SECRET: CANARY_SECRET, **extra})
             assert expected in ids(findings), (expected, ids(findings))
-            shown = text_of(findings)
+            shown = findings_text(findings)
             assert CANARY_SECRET not in shown and CANARY_SECRET[4:-4] not in shown, expected
         assert live(server, **{SECRET: CANARY_SECRET}) == []
 

@@ -18,6 +18,7 @@ from tests.helpers import (
     HEALTHY_PROD,
     assert_no_warning_or_worse,
     clean_environ,
+    finding_text,
     free_port,
     get,
     make_context,
@@ -235,10 +236,6 @@ def silent_port() -> Iterator[int]:
         yield listener.port
 
 
-def finding_text(finding: Finding) -> str:
-    fix = finding.fix
-    parts = [finding.id, finding.title, finding.detail]
-    return " ".join(parts + ([fix.text, *fix.commands] if fix else []))
 
 
 def test_canary_never_in_findings(pg: PostgresCluster, silent_port: int) -> None:

@@ -12,6 +12,7 @@ from tests.helpers import (
     HEALTHY_DEV,
     HEALTHY_PROD,
     assert_no_warning_or_worse,
+    findings_text,
     get,
     make_context,
     run_check,
@@ -35,14 +36,6 @@ def assert_finding(findings: list, finding_id: str, severity: Severity) -> None:
     assert found.title and found.detail and found.check == "redis"
 
 
-def all_text(findings: list) -> str:
-    """Every user-visible field of every finding."""
-    parts = []
-    for f in findings:
-        parts += [f.id, f.title, f.detail, f.docs]
-        if f.fix:
-            parts += [f.fix.text, *f.fix.commands]
-    return "\n".join(parts)
 
 
 def test_declaration() -> None:
@@ -66,14 +59,14 @@ def test_missing_is_skipped() -> None:
 def test_malformed_port_never_shows_password() -> None:
     findings = offline(f"redis://:{CANARY}@127.0.0.1:abc/0")
     assert_finding(findings, "redis.url_invalid", Severity.ERROR)
-    assert CANARY not in all_text(findings)
+    assert CANARY not in findings_text(findings)
 
 
 def test_password_with_slash_hints_percent_encoding() -> None:
     findings = offline("redis://:Canary/Slash99@example.com:6379/0")
     found = get(findings, "redis.url_invalid")
     assert "percent-encoded" in found.detail
-    assert "Canary" not in all_text(findings) and "Slash99" not in all_text(findings)
+    assert "Canary" not in findings_text(findings) and "Slash99" not in findings_text(findings)
 
 
 def test_no_host() -> None:
@@ -117,7 +110,7 @@ def test_ssl_options() -> None:
 def test_username_without_password() -> None:
     findings = offline(f"redis://{CANARY}@example.com:6379/0")
     assert_finding(findings, "redis.username_without_password", Severity.WARNING)
-    assert CANARY not in all_text(findings)
+    assert CANARY not in findings_text(findings)
 
 
 def test_not_tls_in_production_and_on_dyno() -> None:
@@ -125,7 +118,7 @@ def test_not_tls_in_production_and_on_dyno() -> None:
     for env in (PROD, {"DYNO": "web.1"}):
         findings = offline(remote, **env)
         assert_finding(findings, "redis.not_tls", Severity.WARNING)
-        assert CANARY not in all_text(findings)
+        assert CANARY not in findings_text(findings)
         assert "heroku config:get REDIS_URL" in get(findings, "redis.not_tls").fix.commands
     assert offline(remote) == []  # locally, plain Redis on a remote host is the developer's choice
     assert offline("redis://localhost:6379/0") == []

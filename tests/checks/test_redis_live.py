@@ -13,12 +13,13 @@ import pytest
 
 from checks.redis import RedisCheck
 from doctor import Severity
-from tests.checks.test_redis import all_text, assert_finding
+from tests.checks.test_redis import assert_finding
 from tests.helpers import (
     HEALTHY_DEV,
     HEALTHY_PROD,
     assert_no_warning_or_worse,
     clean_environ,
+    findings_text,
     free_port,
     get,
     run_check,
@@ -67,7 +68,7 @@ def test_auth_required(redis_auth: RedisServer) -> None:
 def test_auth_failed(redis_auth: RedisServer) -> None:
     findings = live(redis_auth.url(password=CANARY))
     assert_finding(findings, "redis.auth_failed", Severity.ERROR)
-    assert CANARY not in all_text(findings)
+    assert CANARY not in findings_text(findings)
     heroku = get(live(redis_auth.url(password=CANARY, host="127.0.0.2"), DYNO="web.1"), "redis.auth_failed")
     assert "heroku config:get REDIS_URL" in heroku.fix.commands
 
@@ -112,7 +113,7 @@ def test_tls_verify_failed_and_wrong_password(redis_tls: RedisServer, no_cert_fi
     findings = live(redis_tls.url(password=CANARY))
     found = get(findings, "redis.tls_verify_failed")
     assert "rejects the password" in found.detail
-    assert CANARY not in all_text(findings)
+    assert CANARY not in findings_text(findings)
 
 
 def test_app_turning_verification_off_connects(redis_tls: RedisServer, no_cert_file: None) -> None:
@@ -211,7 +212,7 @@ def test_canary_never_in_findings(redis_auth: RedisServer, redis_tls: RedisServe
         for expected, url in _failure_urls(redis_auth, redis_tls, silent.port).items():
             findings = live(url, timeout=1)
             assert expected in {f.id for f in findings}, (expected, [f.id for f in findings])
-            assert CANARY not in all_text(findings), expected
+            assert CANARY not in findings_text(findings), expected
 
 
 def test_canary_never_in_cli_output(redis_auth: RedisServer, redis_tls: RedisServer, tmp_path: Path) -> None:
@@ -269,7 +270,7 @@ def test_password_in_query_counts_as_password(redis_auth: RedisServer) -> None:
     url = f"redis://127.0.0.1:{redis_auth.port}/0?password={CANARY}"
     findings = live(url)
     assert_finding(findings, "redis.auth_failed", Severity.ERROR)
-    assert CANARY not in all_text(findings)
+    assert CANARY not in findings_text(findings)
     assert live(f"redis://127.0.0.1:{redis_auth.port}/0?password={redis_auth.password}") == []
 
 

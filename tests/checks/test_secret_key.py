@@ -17,6 +17,7 @@ from tests.helpers import (
     HEALTHY_PROD,
     assert_no_warning_or_worse,
     clean_environ,
+    finding_text,
     get,
     ids,
     make_context,
@@ -34,12 +35,6 @@ def check(base: dict[str, str], **overrides: str) -> list:
     return run_check(SecretKeyCheck, {**base, **overrides})
 
 
-def finding_text(finding) -> str:
-    """Every user-visible field of a finding, joined."""
-    parts = [finding.id, finding.title, finding.detail, finding.docs, *finding.vars]
-    if finding.fix is not None:
-        parts += [finding.fix.text, *finding.fix.commands]
-    return "\n".join(parts)
 
 
 @pytest.mark.parametrize("env", [DEV, PROD], ids=["dev", "prod"])

@@ -7,7 +7,16 @@ from hypothesis import strategies as st
 
 from checks.twilio import TwilioCheck, normalise_phone
 from doctor.model import Finding, Severity, Status
-from tests.helpers import HEALTHY_DEV, HEALTHY_PROD, assert_no_warning_or_worse, get, ids, make_context, run_result
+from tests.helpers import (
+    HEALTHY_DEV,
+    HEALTHY_PROD,
+    assert_no_warning_or_worse,
+    findings_text,
+    get,
+    ids,
+    make_context,
+    run_result,
+)
 
 SID, TOKEN, PHONE = "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER"
 TWILIO = {k: HEALTHY_PROD[k] for k in (SID, TOKEN, PHONE)}
@@ -20,14 +29,6 @@ def offline(env: dict[str, str], **kwargs: object) -> list[Finding]:
     return result.findings
 
 
-def text_of(findings: list[Finding]) -> str:
-    """Every user-visible field of the findings, joined."""
-    parts = []
-    for f in findings:
-        parts += [f.id, f.title, f.detail, f.docs, *f.vars]
-        if f.fix:
-            parts += [f.fix.text, *f.fix.commands]
-    return "\n".join(parts)
 
 
 def test_unconfigured_twilio_is_skipped_as_optional():
@@ -72,7 +73,7 @@ def test_auth_token_shape_never_shows_the_token():
     finding = get(findings, "twilio.auth_token_shape")
     assert finding.severity is Severity.ERROR and finding.vars == (TOKEN,)
     assert f"{len(CANARY_TOKEN)} characters" in finding.title
-    assert CANARY_TOKEN not in text_of(findings)
+    assert CANARY_TOKEN not in findings_text(findings)
 
 
 def test_phone_not_e164_suggests_the_normalised_number():
@@ -103,7 +104,7 @@ def test_whitespace_around_the_token_is_an_error_without_echo():
     finding = get(findings, "twilio.stray_characters")
     assert finding.severity is Severity.ERROR and finding.vars == (TOKEN,)
     assert "trailing whitespace" in finding.title
-    assert TWILIO[TOKEN] not in text_of(findings)
+    assert TWILIO[TOKEN] not in findings_text(findings)
     assert "twilio.auth_token_shape" not in ids(findings)
 
 
@@ -137,4 +138,4 @@ def test_never_crashes_and_never_echoes_the_token(sid, token, phone):
     assert result.status in (Status.PASSED, Status.FAILED, Status.SKIPPED), result
     clean = token.strip()
     if len(clean) >= 8 and not any(clean in other for other in (sid, phone, "TWILIO_AUTH_TOKEN TWILIO_ACCOUNT_SID")):
-        assert clean not in text_of(result.findings)
+        assert clean not in findings_text(result.findings)

@@ -7,11 +7,11 @@ import time
 
 from checks.twilio import TwilioCheck
 from doctor.model import Finding, Severity, Status
-from tests.checks.test_twilio import text_of
 from tests.helpers import (
     HEALTHY_DEV,
     HEALTHY_PROD,
     assert_no_warning_or_worse,
+    findings_text,
     free_port,
     get,
     ids,
@@ -84,7 +84,7 @@ def test_wrong_token_is_auth_failed(twilio_server):
     assert finding.vars == (SID, TOKEN)
     assert "20003" in finding.title
     assert len(twilio_server.requests) == 1  # no number lookup after a failed login
-    assert CANARY not in text_of(findings)
+    assert CANARY not in findings_text(findings)
 
 
 def test_suspended_and_closed_accounts(twilio_server):
@@ -144,7 +144,7 @@ def test_api_base_credentials_are_not_shown(twilio_server):
     base = twilio_server.url.replace("http://", "http://proxyuser:proxy-pass-999@")
     twilio_server.fail_with = 502
     findings = live(base)
-    assert "proxy-pass-999" not in text_of(findings)
+    assert "proxy-pass-999" not in findings_text(findings)
 
 
 def test_stray_whitespace_probes_with_the_clean_token(twilio_server):
@@ -172,8 +172,8 @@ def test_canary_token_never_leaks_on_any_failure_path():
         for base, extra, expected in cases:
             findings = live(base, timeout=1.0, **{TOKEN: CANARY, **extra})
             assert expected in ids(findings), (expected, ids(findings))
-            shown = text_of(findings)
+            shown = findings_text(findings)
             assert CANARY not in shown and CANARY[:-4] not in shown, expected
         server.fail_with = 500
         findings = live(server.url, **{TOKEN: CANARY})
-        assert "twilio.api_error" in ids(findings) and CANARY not in text_of(findings)
+        assert "twilio.api_error" in ids(findings) and CANARY not in findings_text(findings)
