@@ -86,6 +86,21 @@ def strip_quotes(value: str) -> tuple[str, bool]:
     return value, False
 
 
+def cleaned(raw: str) -> str:
+    """The value without surrounding whitespace and one pair of stray quotes."""
+    value, _ = strip_quotes(raw.strip())
+    return value.strip()
+
+
+def describe_stray(raw: str) -> str | None:
+    """Whitespace, invisible characters and surrounding quotes around a value, in words; None when
+    clean. Never quotes the value."""
+    where = describe_whitespace(raw)
+    _, quoted = strip_quotes(raw)
+    parts = [p for p in (where, "surrounding quotes" if quoted else None) if p]
+    return ", ".join(parts) if parts else None
+
+
 @dataclass(frozen=True)
 class ParsedUrl:
     """A URL taken apart without raising; `error` says why it could not be read."""

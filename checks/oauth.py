@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from checks.common import describe_whitespace, is_placeholder, parse_url, strip_quotes
+from checks.common import cleaned, describe_stray, is_placeholder, parse_url
 from doctor import Check, Context, Finding, Severity, import_in_thread
 
 CLIENT_ID = "GOOGLE_CLIENT_ID"
@@ -69,12 +69,6 @@ def merge(static: list[Finding], live: list[Finding], accepted: bool) -> list[Fi
     return static + live
 
 
-def cleaned(raw: str) -> str:
-    """The value without surrounding whitespace and one pair of stray quotes."""
-    value, _ = strip_quotes(raw.strip())
-    return value.strip()
-
-
 def static_findings(ctx: Context) -> list[Finding]:
     """Everything that can be said without asking Google."""
     raw = {name: ctx.get(name) or "" for name in (CLIENT_ID, SECRET, REDIRECT)}
@@ -101,11 +95,9 @@ def static_findings(ctx: Context) -> list[Finding]:
 
 
 def _stray_characters(ctx: Context, name: str, raw: str) -> list[Finding]:
-    where = describe_whitespace(raw)
-    _, quoted = strip_quotes(raw)
-    if not where and not quoted:
+    what = describe_stray(raw)
+    if not what:
         return []
-    what = ", ".join(p for p in (where, "surrounding quotes" if quoted else None) if p)
     # Google compares client ids and redirect URIs byte for byte; the secret case is only a warning
     # because some clients trim it, but the app's library sends it as set.
     severity = Severity.WARNING if name == SECRET else Severity.ERROR

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from checks.common import describe_whitespace, is_placeholder, strip_quotes
+from checks.common import cleaned, describe_stray, is_placeholder
 from doctor import Check, Context, Finding, Severity, SkipCheck, import_in_thread
 
 SID = "TWILIO_ACCOUNT_SID"
@@ -46,12 +46,6 @@ class TwilioCheck(Check):
         return findings
 
 
-def cleaned(raw: str) -> str:
-    """The value without surrounding whitespace and one pair of stray quotes."""
-    value, _ = strip_quotes(raw.strip())
-    return value.strip()
-
-
 def static_findings(ctx: Context) -> tuple[list[Finding], tuple[str, str, str | None] | None]:
     """Findings about the three values, plus the cleaned (sid, token, phone-or-None) worth probing
     with, or None when the SID or token cannot be right (a probe would only repeat that)."""
@@ -81,11 +75,9 @@ def static_findings(ctx: Context) -> tuple[list[Finding], tuple[str, str, str | 
 
 
 def _stray_characters(ctx: Context, name: str, raw: str) -> list[Finding]:
-    where = describe_whitespace(raw)
-    _, quoted = strip_quotes(raw)
-    if not where and not quoted:
+    what = describe_stray(raw)
+    if not what:
         return []
-    what = ", ".join(p for p in (where, "surrounding quotes" if quoted else None) if p)
     return [Finding(
         "twilio.stray_characters", Severity.ERROR,
         f"{name} has {what}",
