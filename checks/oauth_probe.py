@@ -17,15 +17,12 @@ import shlex
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from checks.oauth import CLIENT_ID, CREDENTIALS_PATH, REDIRECT, SECRET
 from doctor import Context, Finding, Fix, Severity
 from doctor.secret import Redactor
 
-CLIENT_ID = "GOOGLE_CLIENT_ID"
-SECRET = "GOOGLE_CLIENT_SECRET"
-REDIRECT = "GOOGLE_REDIRECT_URI"
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
-CREDENTIALS_PATH = "APIs & Services > Credentials > OAuth 2.0 Client IDs"
 BOGUS_CODE = "chaski-doctor-probe"
 _CODE = re.compile(r"^[a-z_]{1,40}$")
 
