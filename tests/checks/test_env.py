@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checks.dotenv import DotenvCheck
-from checks.env import REQUIRED, TWILIO_VARS, EnvCheck
+from checks.env import EnvCheck
+from checks.env.static import REQUIRED, TWILIO_VARS
 from doctor import Severity, Status
 from tests.helpers import (
     HEALTHY_DEV,

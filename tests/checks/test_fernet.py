@@ -12,8 +12,9 @@ from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.fernet import FernetCheck, roundtrip, roundtrip_finding
-from checks.fernet_diagnosis import describe_spaces, diagnose
+from checks.fernet import FernetCheck
+from checks.fernet.diagnosis import describe_spaces, diagnose
+from checks.fernet.static import roundtrip, roundtrip_finding
 from doctor.model import Severity, Status
 from tests.helpers import (
     GOOD_FERNET_KEY,

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checks.postgres import PostgresCheck
-from checks.postgres_probe import classify, scrub, server_words
+from checks.postgres.probe import classify, scrub, server_words
 from doctor import Severity
 from tests.helpers import (
     HEALTHY_DEV,

@@ -249,8 +249,8 @@ def test_cli_healthy_exit_zero(redis_auth: RedisServer, tmp_path: Path) -> None:
 
 def test_info_rules() -> None:
     """The INFO thresholds as a pure function (values a local server cannot be made to report)."""
-    from checks.redis import Target
-    from checks.redis_info import info_findings
+    from checks.redis.info import info_findings
+    from checks.redis.static import Target
     from tests.helpers import make_context
 
     target = Target("rediss://h:1/0", "rediss", "redis.example.com", 25070, True)

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checks.s3 import S3Check
-from checks.s3_clock import describe_skew, skew_seconds
-from checks.s3_regions import REGIONS
-from checks.s3_static import bucket_name_problem, static_findings
+from checks.s3.clock import describe_skew, skew_seconds
+from checks.s3.regions import REGIONS
+from checks.s3.static import bucket_name_problem, static_findings
 from doctor import Severity, Status
 from tests.helpers import HEALTHY_DEV, HEALTHY_PROD, assert_no_warning_or_worse, get, ids, make_context, run_result
 

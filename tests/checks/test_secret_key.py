@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.secret_key import OTHER_SECRETS, SecretKeyCheck, weakness_reason
+from checks.secret_key import SecretKeyCheck
+from checks.secret_key.static import OTHER_SECRETS, weakness_reason
 from doctor.model import Severity, Status
 from tests.helpers import (
     HEALTHY_DEV,

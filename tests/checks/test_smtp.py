@@ -8,7 +8,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.smtp import SmtpCheck, email_address, is_local_host
+from checks.smtp import SmtpCheck
+from checks.smtp.static import email_address, is_local_host
 from doctor import Severity
 from doctor.model import Status
 from tests.helpers import (

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks import stripe_verify
+from checks.stripe import verify as stripe_verify
 from doctor.config import Config
 from tests.helpers import clean_environ, run_doctor
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.twilio import TwilioCheck, normalise_phone
+from checks.twilio import TwilioCheck
+from checks.twilio.static import normalise_phone
 from doctor.model import Finding, Severity, Status
 from tests.helpers import (
     HEALTHY_DEV,

@@ -11,7 +11,7 @@ import ipaddress
 import re
 
 from checks.common import describe_whitespace, parse_bool
-from doctor import Check, Context, Finding, Fix, Severity, import_in_thread
+from doctor import Context, Finding, Fix, Severity
 
 TLS_VARS = ("MAIL_PORT", "MAIL_STARTTLS", "MAIL_SSL_TLS")
 GMAIL_HOSTS = frozenset({"smtp.gmail.com", "smtp.googlemail.com", "smtp-relay.gmail.com"})
@@ -70,32 +70,6 @@ def set_many(ctx: Context, text: str, **values: str) -> Fix:
     for name, value in values.items():
         commands += ctx.set_fix(name, value).commands
     return Fix(text, commands)
-
-
-class SmtpCheck(Check):
-    """Mail settings: port and TLS flags agree, addresses are valid, and the server accepts the login."""
-
-    id = "smtp"
-    title = "Mail (SMTP)"
-    vars = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_FROM_NAME",
-            "MAIL_STARTTLS", "MAIL_SSL_TLS")
-    network = True
-    boot_critical = False
-    order = 70
-    docs = "Secrets Management Guide › Troubleshooting › Email Not Sending"
-
-    async def run(self, ctx: Context) -> list[Finding]:
-        """Static findings always; then, online and when they leave a probe meaningful, the live login."""
-        ctx.require("MAIL_SERVER", "MAIL_PORT")
-        host = (ctx.get("MAIL_SERVER") or "").strip()
-        findings, port, starttls, ssl_tls = static_findings(ctx, host)
-        blocking = any(f.severity >= Severity.ERROR and f.id != "smtp.address_invalid" for f in findings)
-        if ctx.offline or blocking or port is None or starttls is None or ssl_tls is None:
-            return findings
-        await import_in_thread("aiosmtplib")
-        from checks.smtp_probe import probe
-
-        return findings + await probe(ctx, host, port, starttls=starttls, ssl_tls=ssl_tls)
 
 
 def static_findings(ctx: Context, host: str) -> tuple[list[Finding], int | None, bool | None, bool | None]:

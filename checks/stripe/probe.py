@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checks.common import parse_url
-from checks.stripe import KEYS_PAGE, SECRET, WEBHOOK, WEBHOOKS_PAGE, StaticResult
+from checks.stripe.static import KEYS_PAGE, SECRET, WEBHOOK, WEBHOOKS_PAGE, StaticResult
 from doctor import Context, Finding, Fix, Severity
 
 DEFAULT_BASE = "https://api.stripe.com"

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 
 from checks.common import describe_whitespace, is_placeholder, strip_quotes
-from doctor import Check, Context, Finding, Fix, Severity
+from doctor import Context, Finding, Fix, Severity
 
 MIN_LENGTH = 64
 GENERATOR = 'python -c "import secrets; print(secrets.token_urlsafe(64))"'
@@ -43,30 +43,6 @@ the this token top unsafe use value very with your world admin abc xyz asdf priv
 _SEPARATORS = re.compile(r"[^a-z]+")
 
 
-class SecretKeyCheck(Check):
-    """SECRET_KEY is present, long, random, free of stray characters and not shared with another secret."""
-
-    id = "secret_key"
-    title = "JWT signing key (SECRET_KEY)"
-    vars = ("SECRET_KEY", *OTHER_SECRETS)
-    network = False
-    boot_critical = True
-    order = 30
-    docs = "Secrets Management Guide › Secret Generation › SECRET_KEY; Key Rotation › SECRET_KEY Rotation"
-
-    async def run(self, ctx: Context) -> list[Finding]:
-        """Examine SECRET_KEY's shape; skip when unset (the env check reports it)."""
-        ctx.require("SECRET_KEY")
-        secret = ctx.secret("SECRET_KEY")
-        raw = secret.reveal() if secret is not None else ""
-        findings = _surroundings(ctx, raw)
-        clean, _ = strip_quotes(raw.strip())
-        clean = clean.strip()
-        findings += _strength(ctx, clean)
-        findings += _reuse(ctx, raw)
-        return findings
-
-
 def _severity(ctx: Context, production: Severity, elsewhere: Severity) -> Severity:
     return production if ctx.production else elsewhere
 
@@ -75,7 +51,7 @@ def _new_key_fix(ctx: Context, text: str) -> Fix:
     return ctx.generate_fix("SECRET_KEY", GENERATOR, text=f"{text} {ROTATION_NOTE}")
 
 
-def _surroundings(ctx: Context, raw: str) -> list[Finding]:
+def surroundings(ctx: Context, raw: str) -> list[Finding]:
     problems = [describe_whitespace(raw)]
     if strip_quotes(raw)[1]:
         problems.append("surrounding quotes")
@@ -95,7 +71,7 @@ def _surroundings(ctx: Context, raw: str) -> list[Finding]:
     )]
 
 
-def _strength(ctx: Context, clean: str) -> list[Finding]:
+def strength(ctx: Context, clean: str) -> list[Finding]:
     if is_placeholder(clean):
         return [Finding(
             id="secret_key.placeholder", severity=_severity(ctx, Severity.CRITICAL, Severity.ERROR),
@@ -173,7 +149,7 @@ def _segments(chunk: str) -> bool:
     return reachable[-1]
 
 
-def _reuse(ctx: Context, raw: str) -> list[Finding]:
+def reuse(ctx: Context, raw: str) -> list[Finding]:
     mine = raw.strip()
     findings = []
     for name in OTHER_SECRETS:

@@ -15,7 +15,7 @@ import socket
 import ssl
 from typing import Any
 
-from checks.smtp import APP_PASSWORD_HELP, TLS_VARS, email_address, set_many, show
+from checks.smtp.static import APP_PASSWORD_HELP, TLS_VARS, email_address, set_many, show
 from doctor import Context, Finding, Fix, Severity
 from doctor.secret import Redactor
 

@@ -16,8 +16,8 @@ from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from checks.redis import Target, redis_finding
-from checks.redis_info import clients_fix, info_findings
+from checks.redis.info import clients_fix, info_findings
+from checks.redis.static import Target, redis_finding
 from doctor import Context, Finding, Fix, Severity
 
 _USERINFO = re.compile(r"//[^/@\s]*@")

@@ -6,7 +6,7 @@ The static half (checks/postgres_static.py) runs always, also under --offline; t
 
 from __future__ import annotations
 
-from checks.postgres_static import VAR, static_findings
+from checks.postgres.static import VAR, static_findings
 from doctor import Check, Context, Finding, import_in_thread
 
 
@@ -28,7 +28,7 @@ class PostgresCheck(Check):
         if ctx.offline or static.conninfo is None:
             return static.findings
         await import_in_thread("psycopg")
-        from checks.postgres_probe import probe
+        from checks.postgres.probe import probe
 
         password = static.parts.password if static.parts is not None else None
         return static.findings + await probe(ctx, static.conninfo, static.parts, password)

@@ -8,7 +8,7 @@ ListObjectsV2 on the bucket, and with --write-probe puts and deletes a test obje
 
 from __future__ import annotations
 
-from checks.s3_static import BUCKET, KEY_ID, REGION, SECRET, static_findings
+from checks.s3.static import BUCKET, KEY_ID, REGION, SECRET, static_findings
 from doctor import Check, Context, Finding, Severity, import_in_thread
 
 
@@ -31,7 +31,7 @@ class S3Check(Check):
         if ctx.offline or any(f.severity >= Severity.ERROR for f in findings):
             return findings
         await import_in_thread("boto3", "botocore.session")
-        from checks.s3_probe import probe
+        from checks.s3.probe import probe
 
         key_id = (ctx.get(KEY_ID) or "").strip()
         bucket = (ctx.get(BUCKET) or "").strip()

@@ -10,8 +10,8 @@ import json
 import uuid
 from typing import Any
 
-from checks.s3_clock import describe_skew, skew_seconds
-from checks.s3_session import (
+from checks.s3.clock import describe_skew, skew_seconds
+from checks.s3.session import (
     Stop,
     call,
     endpoint,
@@ -21,7 +21,7 @@ from checks.s3_session import (
     make_clients,
     request_failed,
 )
-from checks.s3_static import BUCKET, KEY_ID, REGION, SECRET, finding
+from checks.s3.static import BUCKET, KEY_ID, REGION, SECRET, finding
 from doctor import Context, Finding, Fix, Secret, Severity
 
 APP_ACTIONS = ("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject")

@@ -1,13 +1,13 @@
 """The `twilio` check: optional SMS settings. Static shape checks of the account SID, auth token
 and sender number, then (online) a read-only look at the account and the number through Twilio's
-REST API (see `checks.twilio_probe`)."""
+REST API (see `checks.twilio.probe`)."""
 
 from __future__ import annotations
 
 import re
 
 from checks.common import cleaned, describe_stray, is_placeholder
-from doctor import Check, Context, Finding, Severity, SkipCheck, import_in_thread
+from doctor import Context, Finding, Severity
 
 SID = "TWILIO_ACCOUNT_SID"
 TOKEN = "TWILIO_AUTH_TOKEN"
@@ -18,32 +18,6 @@ _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().\u00a0/]")
-
-
-class TwilioCheck(Check):
-    """Twilio is optional: unset means skipped; set means it must be complete and must work."""
-
-    id = "twilio"
-    title = "Twilio (SMS, optional)"
-    vars = (*ALL, "DOCTOR_TWILIO_API_BASE")
-    network = True
-    boot_critical = False
-    order = 110
-    docs = "Secrets Management Guide › Environment Variables › SMS (Optional - Twilio)"
-
-    async def run(self, ctx: Context) -> list[Finding]:
-        """Static checks always; the API probe when online and the credentials look usable."""
-        if not any(ctx.is_set(name) for name in ALL):
-            raise SkipCheck("Twilio is not configured (optional)")
-        ctx.require(*ALL)
-        findings, clean = static_findings(ctx)
-        if ctx.offline or clean is None:
-            return findings
-        await import_in_thread("httpx")
-        from checks.twilio_probe import probe
-
-        findings += await probe(ctx, *clean)
-        return findings
 
 
 def static_findings(ctx: Context) -> tuple[list[Finding], tuple[str, str, str | None] | None]:

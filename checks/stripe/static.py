@@ -2,7 +2,7 @@
 
 Static: which kind of key sits in which variable (`sk_`/`rk_` secret, `pk_` publishable,
 `whsec_` webhook signing secret, `we_` an endpoint id), test or live mode against ENVIRONMENT,
-stray quotes and whitespace. The live part lives in `checks.stripe_probe`.
+stray quotes and whitespace. The live part lives in `checks.stripe.probe`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checks.common import describe_whitespace, is_placeholder, strip_quotes
-from doctor import Check, Context, Finding, Fix, Severity, import_in_thread
+from doctor import Context, Finding, Fix, Severity
 
 SECRET = "STRIPE_SECRET_KEY"
 PUBLISHABLE = "STRIPE_PUBLISHABLE_KEY"
@@ -218,24 +218,3 @@ def static_findings(ctx: Context) -> StaticResult:
     return result
 
 
-class StripeCheck(Check):
-    """Stripe keys: right kind in each variable, right mode for ENVIRONMENT, accepted by Stripe."""
-
-    id = "stripe"
-    title = "Stripe (payments)"
-    vars = (SECRET, PUBLISHABLE, WEBHOOK, "FRONTEND_URL", "DOCTOR_STRIPE_API_BASE")
-    network = True
-    boot_critical = False
-    order = 100
-    docs = "Secrets Management Guide › Environment Variables › Stripe (Payments); Key Rotation › API Keys"
-
-    async def run(self, ctx: Context) -> list[Finding]:
-        """Static findings always; the API probe unless offline or the key is unusable."""
-        ctx.require(SECRET)
-        result = static_findings(ctx)
-        if ctx.offline or result.key is None:
-            return result.findings
-        await import_in_thread("httpx")
-        from checks.stripe_probe import probe
-
-        return await probe(ctx, result)

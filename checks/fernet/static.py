@@ -17,8 +17,8 @@ and positions only.
 
 from __future__ import annotations
 
-from checks.fernet_diagnosis import Diagnosis, Problem, diagnose
-from doctor import Check, Context, Finding, Fix, Severity
+from checks.fernet.diagnosis import Diagnosis, Problem
+from doctor import Context, Finding, Fix, Severity
 
 CURRENT = "ENCRYPTION_KEY"
 NEW = "ENCRYPTION_KEY_NEW"
@@ -27,37 +27,12 @@ PROBE = b"chaski-doctor round trip"
 DATA_WARNING = "A NEW key makes everything already encrypted with the old one unreadable."
 
 
-class FernetCheck(Check):
-    """ENCRYPTION_KEY is a clean 44-character url-safe Fernet key that round-trips; a rotation is sane."""
-
-    id = "fernet"
-    title = "PII encryption key (ENCRYPTION_KEY)"
-    vars = (CURRENT, NEW)
-    network = False
-    boot_critical = True
-    order = 40
-    docs = "Secrets Management Guide › Troubleshooting › Invalid ENCRYPTION_KEY; Key Rotation › ENCRYPTION_KEY Rotation"
-
-    async def run(self, ctx: Context) -> list[Finding]:
-        """Diagnose ENCRYPTION_KEY, and ENCRYPTION_KEY_NEW when a rotation is in progress."""
-        ctx.require(CURRENT)
-        current_raw = _reveal(ctx, CURRENT)
-        current = diagnose(current_raw, CURRENT)
-        findings = _key_findings(ctx, CURRENT, current_raw, current)
-        if ctx.is_set(NEW):
-            new_raw = _reveal(ctx, NEW)
-            new = diagnose(new_raw, NEW)
-            findings += _key_findings(ctx, NEW, new_raw, new)
-            findings += _rotation(ctx, current_raw, current, new_raw, new)
-        return findings
-
-
-def _reveal(ctx: Context, name: str) -> str:
+def reveal(ctx: Context, name: str) -> str:
     secret = ctx.secret(name)
     return secret.reveal() if secret is not None else ""
 
 
-def _key_findings(ctx: Context, name: str, raw: str, diagnosis: Diagnosis) -> list[Finding]:
+def key_findings(ctx: Context, name: str, raw: str, diagnosis: Diagnosis) -> list[Finding]:
     findings = [_finding(ctx, name, problem) for problem in diagnosis.problems]
     if diagnosis.usable and not roundtrip(raw):
         findings.append(roundtrip_finding(ctx, name))
@@ -131,7 +106,7 @@ def roundtrip_finding(ctx: Context, name: str, *extra_vars: str) -> Finding:
     )
 
 
-def _rotation(ctx: Context, current_raw: str, current: Diagnosis, new_raw: str, new: Diagnosis) -> list[Finding]:
+def rotation(ctx: Context, current_raw: str, current: Diagnosis, new_raw: str, new: Diagnosis) -> list[Finding]:
     if not (current.usable and new.usable):
         return []  # the unusable key's own finding says what to fix first
     if current.key == new.key:

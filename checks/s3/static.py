@@ -9,7 +9,7 @@ import ipaddress
 import re
 
 from checks.common import describe_whitespace, is_placeholder, strip_quotes
-from checks.s3_regions import REGIONS, suggest_region
+from checks.s3.regions import REGIONS, suggest_region
 from doctor import Context, Finding, Fix, Severity, fingerprint
 
 KEY_ID, SECRET, BUCKET, REGION = "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S3_BUCKET", "AWS_REGION"

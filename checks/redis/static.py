@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
 from checks.common import INVISIBLE, describe_whitespace, is_placeholder, parse_url, strip_quotes
-from doctor import Check, Context, Finding, Fix, Severity, import_in_thread
+from doctor import Context, Finding, Fix, Severity
 
 VAR = "REDIS_URL"
 SCHEMES = ("redis", "rediss", "unix")
@@ -194,24 +194,3 @@ def _url_fix(ctx: Context, text: str) -> Fix:
     return ctx.set_fix(VAR, "redis://localhost:6379/0", text=text)
 
 
-class RedisCheck(Check):
-    """REDIS_URL: parses as redis-py parses it, fits the platform, and the server answers PING."""
-
-    id = "redis"
-    title = "Redis (REDIS_URL)"
-    vars = (VAR,)
-    network = True
-    boot_critical = False
-    order = 60
-    docs = "Secrets Management Guide › Troubleshooting › Redis Connection Issues"
-
-    async def run(self, ctx: Context) -> list[Finding]:
-        """Static findings always; the live probe unless offline or the URL cannot work."""
-        ctx.require(VAR)
-        findings, target = static_findings(ctx)
-        if ctx.offline or target is None:
-            return findings
-        await import_in_thread("redis.asyncio", "redis.backoff")
-        from checks.redis_probe import probe
-
-        return findings + await probe(ctx, target)

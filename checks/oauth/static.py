@@ -1,12 +1,12 @@
 """The `oauth` check: Google sign-in settings. Static checks of the client id, secret and redirect
-URI, then (online) probes of Google's token and authorization endpoints (see `checks.oauth_probe`)."""
+URI, then (online) probes of Google's token and authorization endpoints (see `checks.oauth.probe`)."""
 
 from __future__ import annotations
 
 import re
 
 from checks.common import cleaned, describe_stray, is_placeholder, parse_url
-from doctor import Check, Context, Finding, Severity, import_in_thread
+from doctor import Context, Finding, Severity
 
 CLIENT_ID = "GOOGLE_CLIENT_ID"
 SECRET = "GOOGLE_CLIENT_SECRET"
@@ -17,31 +17,6 @@ CREDENTIALS_PATH = "APIs & Services > Credentials > OAuth 2.0 Client IDs"
 
 _CLIENT_ID = re.compile(r"^\d+-[0-9A-Za-z]+\.apps\.googleusercontent\.com$")
 _SECRET_CHARS = re.compile(r"^[0-9A-Za-z_\-]+$")
-
-
-class OAuthCheck(Check):
-    """Google OAuth: client credentials and the redirect URI Google must match exactly."""
-
-    id = "oauth"
-    title = "Google OAuth"
-    vars = (CLIENT_ID, SECRET, REDIRECT, FRONTEND, "DOCTOR_GOOGLE_TOKEN_URL", "DOCTOR_GOOGLE_AUTH_URL")
-    network = True
-    boot_critical = False
-    order = 80
-    docs = "Secrets Management Guide › Troubleshooting › OAuth Redirect Mismatch"
-
-    async def run(self, ctx: Context) -> list[Finding]:
-        """Static checks always; the endpoint probes when online and the client id is usable."""
-        ctx.require(CLIENT_ID, SECRET, REDIRECT)
-        findings = static_findings(ctx)
-        if ctx.offline or any(f.id in ("oauth.client_id_shape", "oauth.placeholder") for f in findings):
-            return findings
-        await import_in_thread("httpx")
-        from checks.oauth_probe import probe
-
-        live, accepted = await probe(ctx, cleaned(ctx.get(CLIENT_ID) or ""), cleaned(ctx.get(SECRET) or ""),
-                                     cleaned(ctx.get(REDIRECT) or ""))
-        return merge(findings, live, accepted)
 
 
 _URI_ERRORS = ("oauth.redirect_trailing_slash", "oauth.redirect_not_https", "oauth.redirect_host_mismatch",

@@ -7,9 +7,9 @@ themselves through `ctx.require`, and the ranking ties their skip to the finding
 from __future__ import annotations
 
 from checks.common import INVISIBLE, is_placeholder
-from checks.dotenv_text import ASSIGNMENT, statement_lines
-from checks.env_rules import format_findings, shown
-from doctor import Check, Context, Finding, Fix, Severity
+from checks.dotenv.text import ASSIGNMENT, statement_lines
+from checks.env.rules import shown
+from doctor import Context, Finding, Fix, Severity
 from doctor.config import is_secret_name, url_password
 
 SECRET_KEY_CMD = 'python -c "import secrets; print(secrets.token_urlsafe(64))"'
@@ -181,18 +181,3 @@ def shadow_findings(ctx: Context) -> list[Finding]:
     return findings
 
 
-class EnvCheck(Check):
-    """Required variables are present and real; settings have valid shapes; no source surprises."""
-
-    id = "env"
-    title = "Environment variables"
-    vars = (*REQUIRED, *TWILIO_VARS, "MAIL_FROM_NAME", "LOG_LEVEL", "RATE_LIMIT_ENABLED",
-            "ACCESS_TOKEN_EXPIRE_MINUTES", "REMEMBER_ME_EXPIRE_MINUTES")
-    network = False
-    boot_critical = True
-    order = 20
-    docs = "Secrets Management Guide › Environment Variables; Troubleshooting › Missing Environment Variables"
-
-    async def run(self, ctx: Context) -> list[Finding]:
-        """Presence, placeholders, Twilio completeness, formats, then shadowing."""
-        return presence_findings(ctx) + twilio_findings(ctx) + format_findings(ctx) + shadow_findings(ctx)

@@ -9,8 +9,7 @@ import re
 import shlex
 from collections import defaultdict
 
-from checks.dotenv_git import git_findings
-from checks.dotenv_text import (
+from checks.dotenv.text import (
     ASSIGNMENT,
     bom_findings,
     clean_key,
@@ -21,7 +20,7 @@ from checks.dotenv_text import (
     severity_for,
     statement_lines,
 )
-from doctor import Check, Context, Finding, Fix, Severity, SkipCheck
+from doctor import Finding, Fix, Severity
 from doctor.dotenv import MAX_FILE_BYTES, Binding, DotenvFile
 
 _QUOTE_OPENED = re.compile(r"=[^\S\n]*(['\"])")
@@ -159,32 +158,7 @@ def lint(parsed: DotenvFile) -> list[Finding]:
             + _crlf_findings(parsed) + _truncated_findings(parsed))
 
 
-class DotenvCheck(Check):
-    """Lints each dotenv file the doctor read, as python-dotenv would read it."""
-
-    id = "dotenv"
-    title = ".env file syntax"
-    vars = ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY")  # only to tell "no configuration at all"
-    network = False
-    boot_critical = True
-    order = 10
-    docs = ("Secrets Management Guide › Local Development Setup › Create .env File; "
-            "Security Best Practices › Never Commit Secrets")
-
-    async def run(self, ctx: Context) -> list[Finding]:
-        """Lint every file in order, then its git status."""
-        findings = [_unreadable(path, reason) for path, reason in ctx.config.unreadable]
-        if not ctx.config.files and not findings:
-            if not ctx.on_heroku and not any(ctx.is_set(name) for name in self.vars):
-                return [_nothing_found()]
-            raise SkipCheck("no .env file was read")
-        for parsed in ctx.config.files:
-            findings += lint(parsed)
-            findings += await git_findings(parsed, min(ctx.timeout, 5.0))
-        return findings
-
-
-def _unreadable(path: str, reason: str) -> Finding:
+def unreadable(path: str, reason: str) -> Finding:
     return Finding(
         "dotenv.unreadable", Severity.CRITICAL,
         f"{path} exists but cannot be read ({reason})",
@@ -195,7 +169,7 @@ def _unreadable(path: str, reason: str) -> Finding:
     )
 
 
-def _nothing_found() -> Finding:
+def nothing_found() -> Finding:
     return Finding(
         "dotenv.not_found", Severity.CRITICAL,
         "No configuration found: no .env here, and none of the app's variables in the environment",

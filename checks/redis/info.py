@@ -8,7 +8,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from checks.redis import Target, redis_finding
+from checks.redis.static import Target, redis_finding
 from doctor import Context, Finding, Fix, Severity
 
 HIGH = 0.8
