@@ -6,27 +6,32 @@ asked (bad flag, unreadable --env-file); 130 interrupted (after printing what fi
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import os
 import sys
-from collections.abc import Sequence
-from importlib.metadata import entry_points
-from typing import Any
 
 from doctor import __version__
-from doctor.config import Config, ConfigError, load_config
-from doctor.context import Context, RunOptions
-from doctor.model import Severity, Status
-from doctor.registry import Registry, SelectionError, discover
-from doctor.report import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, Report, build_report
-from doctor.runner import Runner, default_deadline
+from doctor.exitcodes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any
+
+    from doctor.config import Config
+    from doctor.context import Context
+    from doctor.registry import Registry
+    from doctor.report import Report
+
+# Imports are local to the command that needs them: `--version`, `list` and `explain` load no
+# asyncio, rich or SDK (README: start-up).
 COMMAND_GROUP = "doctor.commands"
-BUILTIN_COMMANDS = ("list",)
+BUILTIN_COMMANDS = ("list", "explain")
 
 
 def _positive_seconds(text: str) -> float:
+    import argparse
+
     try:
         value = float(text)
     except ValueError:
@@ -48,10 +53,12 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="doctor",
         description="Diagnose a Chaski app's configuration and integrations. "
-                    "Subcommands: list, stripe-verify (see `doctor SUBCOMMAND --help`).",
+                    "Subcommands: list, explain, stripe-verify (see `doctor SUBCOMMAND --help`).",
     )
     add_config_arguments(parser)
     parser.add_argument("--offline", action="store_true", help="open no connection: static checks only")
@@ -90,6 +97,11 @@ def _report_context(ctx: Context, config: Config) -> dict[str, Any]:
 
 
 def _execute(registry: Registry, ctx: Context, deadline: float, spinner: bool) -> tuple[list, bool]:
+    import asyncio
+
+    from doctor.model import Status
+    from doctor.runner import Runner
+
     finished: list[str] = []
     status_display = None
     if spinner:
@@ -136,6 +148,13 @@ def render(report: Report, fmt: str, color: bool, verbose: bool) -> None:
 def run_checks(argv: Sequence[str]) -> int:
     """`doctor [options]`: run the checks and print the ranked report."""
     args = _run_parser().parse_args(argv)
+    from doctor.config import ConfigError, load_config
+    from doctor.context import Context, RunOptions
+    from doctor.model import Severity
+    from doctor.registry import SelectionError, discover
+    from doctor.report import build_report
+    from doctor.runner import default_deadline
+
     try:
         config = load_config(args.env_files, os.environ)
         registry = discover().select(args.only, args.skip)
@@ -154,35 +173,9 @@ def run_checks(argv: Sequence[str]) -> int:
     return EXIT_INTERRUPTED if interrupted else report.exit_code
 
 
-def list_checks(argv: Sequence[str]) -> int:
-    """`doctor list`: every installed check with its id, title, variables and network use."""
-    parser = argparse.ArgumentParser(prog="doctor list", description="List every installed check.")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    args = parser.parse_args(argv)
-    registry = discover()
-    rows = [
-        {"id": c.id, "title": c.title, "vars": list(c.vars), "network": c.network,
-         "depends_on": list(c.depends_on), "module": type(c).__module__}
-        for c in registry.checks
-    ]
-    if args.format == "json":
-        import json
-
-        failed = [{"id": f.id, "error": f.reason} for f in registry.failures]
-        print(json.dumps({"schema": 1, "checks": rows, "failed_to_load": failed}, indent=2))
-        return 0
-    width = max((len(r["id"]) for r in rows), default=4)
-    for row in rows:
-        kind = "network" if row["network"] else "offline"
-        print(f"{row['id']:<{width}}  {kind:<7}  {row['title']}")
-        if row["vars"]:
-            print(f"{'':<{width}}           reads: {', '.join(row['vars'])}")
-    for failure in registry.failures:
-        print(f"{failure.id:<{width}}  broken   {failure.reason}")
-    return 0
-
-
 def _plugin_command(name: str) -> Any:
+    from doctor.entrypoints import entry_points
+
     for entry in entry_points(group=COMMAND_GROUP):
         if entry.name == name:
             return entry.load()
@@ -190,6 +183,8 @@ def _plugin_command(name: str) -> Any:
 
 
 def _command_names() -> set[str]:
+    from doctor.entrypoints import entry_points
+
     return set(BUILTIN_COMMANDS) | {e.name for e in entry_points(group=COMMAND_GROUP)}
 
 
@@ -201,8 +196,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="replace")
     try:
-        if argv and argv[0] == "list":
-            return list_checks(argv[1:])
+        if argv == ["--version"]:
+            print(f"chaski-doctor {__version__}")
+            return 0
+        if argv and argv[0] in BUILTIN_COMMANDS:
+            from doctor import commands
+
+            return commands.list_command(argv[1:]) if argv[0] == "list" else commands.explain_command(argv[1:])
         if argv and not argv[0].startswith("-") and argv[0] in _command_names():
             command = _plugin_command(argv[0])
             return int(command(argv[1:]))

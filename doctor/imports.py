@@ -8,13 +8,12 @@ concurrent imports never contend for module locks) while the loop serves the oth
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
+from typing import Any
 
-_executor: ThreadPoolExecutor | None = None
+_executor: Any = None  # a ThreadPoolExecutor, made on first use so `doctor list` never loads asyncio
 
 
 def _import_all(names: tuple[str, ...]) -> list[ModuleType]:
@@ -26,6 +25,9 @@ async def import_in_thread(*names: str) -> list[ModuleType]:
     global _executor
     if all(name in sys.modules for name in names):
         return [sys.modules[name] for name in names]
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="doctor-import")
     return await asyncio.get_running_loop().run_in_executor(_executor, _import_all, names)

@@ -1,14 +1,10 @@
-"""The plugin API's data types: severities, fixes, findings, checks and their results."""
+"""The plugin API's data types: severities, fixes, findings and check results."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
-
-if TYPE_CHECKING:
-    from doctor.context import Context
 
 
 class Severity(enum.Enum):
@@ -88,34 +84,6 @@ class SkipCheck(Exception):
         super().__init__(reason)
         self.reason = reason
         self.vars = tuple(vars)
-
-
-class Check:
-    """Base class for a check. Subclass it, set the class attributes, implement `run`.
-
-    - `id`: stable check id (`postgres`); finding ids start with it.
-    - `title`: a short human name.
-    - `vars`: the configuration variables it reads (shown by `doctor list`).
-    - `network`: True when `run` may open connections. Under `--offline` such a check still runs,
-      with `ctx.offline` set, and must then do only its static part.
-    - `depends_on`: ids of checks that must pass first; when one fails this check is skipped.
-    - `boot_critical`: a failure here stops the app from booting (ranked before feature checks).
-    - `order`: where the check stands in reports (built-ins use 10..200; the default is 500).
-    - `docs`: where to read more; given to each finding that names no docs of its own.
-    """
-
-    id: ClassVar[str] = ""
-    title: ClassVar[str] = ""
-    vars: ClassVar[tuple[str, ...]] = ()
-    network: ClassVar[bool] = False
-    depends_on: ClassVar[tuple[str, ...]] = ()
-    boot_critical: ClassVar[bool] = False
-    order: ClassVar[int] = 500
-    docs: ClassVar[str] = ""
-
-    async def run(self, ctx: Context) -> Iterable[Finding]:
-        """Examine the configuration through `ctx`; return findings (none means passed)."""
-        raise NotImplementedError
 
 
 class Status(enum.Enum):

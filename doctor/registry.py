@@ -9,9 +9,10 @@ Built-in checks are registered exactly as a third-party package registers its ow
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 
-from doctor.model import Check, CheckResult, Finding, Fix, Severity, Status
+from doctor.check import Check
+from doctor.entrypoints import entry_points
+from doctor.model import CheckResult, Finding, Fix, Severity, Status
 
 GROUP = "doctor.checks"
 

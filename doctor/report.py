@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from doctor import __version__
+from doctor.exitcodes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE  # noqa: F401  (re-exported)
 from doctor.model import CheckResult, Finding, Fix, Severity, Status
 from doctor.ranking import RankedFinding, rank
 
 SCHEMA = 1
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @dataclass

@@ -9,16 +9,29 @@ still report what completed.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import traceback
 from collections.abc import Callable
 
+from doctor.catalog import declared_ids
+from doctor.check import Check
 from doctor.context import Context
-from doctor.model import Check, CheckResult, Finding, Fix, Severity, SkipCheck, Status
+from doctor.model import CheckResult, Finding, Fix, Severity, SkipCheck, Status
 
 ProgressCallback = Callable[[CheckResult], None]
 
 _FAILED = (Status.FAILED, Status.CRASHED, Status.TIMED_OUT, Status.SKIPPED)
+
+# Set by a test suite (the doctor's own, or a plugin author's): an emitted finding id that the
+# check's catalog does not declare turns the check into `crashed`, and every emitted id is
+# appended to the log file, so the suite can tell which declared ids it never produced.
+STRICT_CATALOG_ENV = "DOCTOR_STRICT_CATALOG"
+FINDINGS_LOG_ENV = "DOCTOR_FINDINGS_LOG"
+
+
+class UndeclaredFinding(Exception):
+    """A check emitted a finding id missing from its catalog (raised only in strict mode)."""
 
 
 def default_deadline(timeout: float) -> float:
@@ -121,6 +134,12 @@ class Runner:
             return result
         except Exception as exc:
             return _crashed(check, exc, _elapsed_ms(started))
+        try:
+            _audit(check, findings)
+        except UndeclaredFinding as exc:
+            result = _crashed(check, exc, _elapsed_ms(started))
+            result.reason = f"crashed: {exc}"
+            return result
         for finding in findings:
             if not finding.check or finding.check != check.id:
                 finding.check = check.id
@@ -134,6 +153,19 @@ class Runner:
             result.offline_partial = True
             result.reason = "offline: network probe not run"
         return result
+
+
+def _audit(check: Check, findings: list[Finding]) -> None:
+    """In strict mode, hold the emitted ids to the check's catalog and log them."""
+    if not os.environ.get(STRICT_CATALOG_ENV):
+        return
+    log = os.environ.get(FINDINGS_LOG_ENV)
+    if log:
+        with open(log, "a", encoding="utf-8") as out:
+            out.writelines(f"{finding.id}\n" for finding in findings)
+    undeclared = sorted({f.id for f in findings} - declared_ids(check))
+    if undeclared:
+        raise UndeclaredFinding(f"emitted undeclared finding id(s) {', '.join(undeclared)}")
 
 
 def _serious(result: CheckResult) -> bool:

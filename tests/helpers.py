@@ -17,7 +17,8 @@ import pytest
 from doctor.config import Config
 from doctor.context import Context, RunOptions
 from doctor.dotenv import parse_bytes
-from doctor.model import Check, CheckResult, Finding, Severity
+from doctor.check import Check
+from doctor.model import CheckResult, Finding, Severity
 from doctor.runner import Runner
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -177,9 +178,12 @@ def clean_environ(**extra: str) -> dict[str, str]:
 def run_doctor(*args: str, env: Mapping[str, str] | None = None, cwd: str | Path | None = None,
                timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed `doctor` console script (falls back to `python -m doctor`)."""
+    from tests.catalog_audit import strict_environ
+    from tests.schema import validate_output
+
     exe = shutil.which("doctor")
     command = [exe, *args] if exe else [sys.executable, "-m", "doctor", *args]
-    return subprocess.run(
-        command, env=dict(env) if env is not None else clean_environ(), cwd=cwd, capture_output=True,
-        text=True, timeout=timeout, input=stdin,
-    )
+    environ = {**(dict(env) if env is not None else clean_environ()), **strict_environ()}
+    done = subprocess.run(command, env=environ, cwd=cwd, capture_output=True, text=True, timeout=timeout, input=stdin)
+    validate_output(args, done.stdout)
+    return done

@@ -6,7 +6,6 @@ work tree, there is simply no finding.
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 from pathlib import Path
 
@@ -20,6 +19,8 @@ _TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
 
 async def _git(directory: Path, timeout: float, *args: str) -> int | None:
     """Exit status of `git -C directory args…`, or None when git is missing or too slow."""
+    import asyncio  # here, not at the top: `doctor list` imports this package and must stay light
+
     try:
         process = await asyncio.create_subprocess_exec(
             "git", "-C", str(directory), *args,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from doctor import Check, Context, Finding, Fix, Severity
+from doctor import Check, Context, Finding, FindingSpec, Fix, Severity
 
 
 class SampleCheck(Check):
@@ -14,6 +14,11 @@ class SampleCheck(Check):
     id = "sample"
     title = "Sample third-party check"
     vars = ("SAMPLE_FLAG",)
+    docs = "Sample plugin README › Flags"
+    catalog = (
+        FindingSpec("flag_off", Severity.ERROR, "SAMPLE_FLAG is not on, so the sample feature is off.",
+                    "Set SAMPLE_FLAG=on.", causes="The variable was never set, or set to another word."),
+    )
 
     async def run(self, ctx: Context) -> list[Finding]:
         if ctx.get("SAMPLE_FLAG") == "on":
@@ -51,6 +56,7 @@ class DependentCheck(Check):
     id = "sample_dependent"
     title = "Needs sample"
     depends_on = ("sample",)
+    catalog = (FindingSpec("ran", Severity.INFO, "The dependent check ran.", "Nothing to fix."),)
 
     async def run(self, ctx: Context) -> list[Finding]:
         return [Finding("sample_dependent.ran", Severity.INFO, "ran", fix=Fix("nothing"))]
@@ -64,3 +70,14 @@ class MalformedCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         return ["not a finding"]  # type: ignore[list-item]
+
+
+class UndeclaredCheck(Check):
+    """Emits an id its catalog does not declare: a bug the strict catalog mode must catch."""
+
+    id = "sample_undeclared"
+    title = "Emits an undeclared id"
+    catalog = (FindingSpec("declared", Severity.INFO, "A declared note.", "Nothing to fix."),)
+
+    async def run(self, ctx: Context) -> list[Finding]:
+        return [Finding("sample_undeclared.surprise", Severity.WARNING, "not in the catalog")]
