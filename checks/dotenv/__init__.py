@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from checks.dotenv.git import git_findings
 from checks.dotenv.static import lint, nothing_found, unreadable
-from doctor import Check, Context, Finding, SkipCheck
+from doctor import Check, Context, Finding, FindingSpec, Severity, SkipCheck
+
+_FILE_DOCS = "Secrets Management Guide › Local Development Setup › Create .env File"
+_COMMIT_DOCS = "Secrets Management Guide › Security Best Practices › Never Commit Secrets"
 
 
 class DotenvCheck(Check):
@@ -18,6 +21,88 @@ class DotenvCheck(Check):
     order = 10
     docs = ("Secrets Management Guide › Local Development Setup › Create .env File; "
             "Security Best Practices › Never Commit Secrets")
+    catalog = (
+        FindingSpec(
+            "not_utf8", Severity.CRITICAL,
+            "The file is not valid UTF-8: python-dotenv raises UnicodeDecodeError and the app does not start.",
+            "Re-save the file as UTF-8 (the finding's iconv command converts it); check the converted line afterwards.",
+            causes="An editor that saved it as Latin-1/Windows-1252 or UTF-16, or a pasted accented letter or symbol.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "bom", Severity.ERROR,
+            "A UTF-8 byte-order mark renames the first variable, so the app does not see it.",
+            "Remove the byte-order mark: save the file as 'UTF-8' rather than 'UTF-8 with BOM'.",
+            causes="A Windows editor saving 'UTF-8 with BOM'. Critical when the first variable is SECRET_KEY, "
+                   "DATABASE_URL or ENCRYPTION_KEY; a warning when the first line is blank or a comment.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "unbalanced_quote", Severity.ERROR,
+            "A quote opened in a value is never closed: that variable, and any lines it swallows, are not read.",
+            "Close the quote at the end of the line the finding names, or remove the opening one.",
+            causes="A missing closing quote, or a quote character inside a pasted value. Critical when SECRET_KEY, "
+                   "DATABASE_URL or ENCRYPTION_KEY is lost.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "unparsed_line", Severity.ERROR,
+            "A line is not a valid KEY=value statement: python-dotenv skips it, so its variable is not set from it.",
+            "Rewrite the line as KEY=value, quoting the value if it contains spaces or '#'.",
+            causes="Text after a closing quote, a value with spaces and a quote inside, or a line without '='.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "invisible_char", Severity.ERROR,
+            "A name or value holds a zero-width or no-break character: the app reads a different name or value.",
+            "Retype the name, or re-copy the value from its source, on the line the finding names.",
+            causes="Copying from a web page, chat or document. Only a warning in a *_NAME (display name) value.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "duplicate_key", Severity.WARNING,
+            "A variable is set more than once in the file; python-dotenv keeps the last assignment.",
+            "Delete the earlier lines, so that the line people edit is the one the app uses.",
+            causes="Appending a new value instead of editing the old line. Info when every value is the same.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "space_around_equals", Severity.WARNING,
+            "Spaces around '=' work with python-dotenv but not with `source .env`, docker --env-file or heroku.",
+            "Remove the spaces around '=' (the finding's sed command does it and keeps a .bak copy).",
+            causes="Hand-aligned values, or a file written for another tool's syntax.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "crlf", Severity.WARNING,
+            "Windows line endings: python-dotenv tolerates them, but a shell or docker keeps \\r in every value.",
+            "Convert the file to Unix (LF) line endings.",
+            causes="Editing the file on Windows, or a git checkout with core.autocrlf=true.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "truncated", Severity.WARNING,
+            "The file is larger than the doctor reads, so it read only the beginning; later findings may be missing.",
+            "Check that the file is really the app's settings file, not a dump saved under that name.",
+            causes="A database dump, a log or a binary saved as .env by mistake.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "unreadable", Severity.CRITICAL,
+            "The ./.env file exists but cannot be read, so the app starts without any of its values.",
+            "Give the user that runs the app read access to the file.",
+            causes="Wrong permissions or owner, e.g. a file created with sudo or copied from another account.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "not_found", Severity.CRITICAL,
+            "No configuration at all: no .env file was read and none of the app's variables is in the environment.",
+            "Run the doctor where the app's .env lives, name the file with --env-file, or copy the example.",
+            causes="Running the doctor from the repository root instead of the backend folder, or a fresh checkout.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "tracked_by_git", Severity.ERROR,
+            "The .env file is committed: every clone, fork and CI cache holds its secrets, history included.",
+            "Untrack the file (git rm --cached), git-ignore it, and rotate every secret it has ever held.",
+            causes="A `git add .` or `git commit -a` before .env was in .gitignore.",
+            docs=_COMMIT_DOCS),
+        FindingSpec(
+            "not_gitignored", Severity.WARNING,
+            "The .env file sits in a git checkout with no .gitignore rule, so a `git add .` would commit its secrets.",
+            "Add the file's name to .gitignore.",
+            causes="A project whose .gitignore lacks a .env entry, or a dotenv file under an unusual name.",
+            docs=_COMMIT_DOCS),
+    )
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Lint every file in order, then its git status."""

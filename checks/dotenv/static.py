@@ -159,6 +159,7 @@ def lint(parsed: DotenvFile) -> list[Finding]:
 
 
 def unreadable(path: str, reason: str) -> Finding:
+    """`dotenv.unreadable`: an implicit ./.env that exists but cannot be opened."""
     return Finding(
         "dotenv.unreadable", Severity.CRITICAL,
         f"{path} exists but cannot be read ({reason})",
@@ -170,6 +171,7 @@ def unreadable(path: str, reason: str) -> Finding:
 
 
 def nothing_found() -> Finding:
+    """`dotenv.not_found`: no file was read and none of the app's boot variables is set."""
     return Finding(
         "dotenv.not_found", Severity.CRITICAL,
         "No configuration found: no .env here, and none of the app's variables in the environment",

@@ -28,11 +28,13 @@ DATA_WARNING = "A NEW key makes everything already encrypted with the old one un
 
 
 def reveal(ctx: Context, name: str) -> str:
+    """The raw value of the secret `name`, or "" when unset (never to be printed)."""
     secret = ctx.secret(name)
     return secret.reveal() if secret is not None else ""
 
 
 def key_findings(ctx: Context, name: str, raw: str, diagnosis: Diagnosis) -> list[Finding]:
+    """One finding per problem of the key in `name`, plus `fernet.roundtrip_failed` when it loads but fails."""
     findings = [_finding(ctx, name, problem) for problem in diagnosis.problems]
     if diagnosis.usable and not roundtrip(raw):
         findings.append(roundtrip_finding(ctx, name))
@@ -107,6 +109,7 @@ def roundtrip_finding(ctx: Context, name: str, *extra_vars: str) -> Finding:
 
 
 def rotation(ctx: Context, current_raw: str, current: Diagnosis, new_raw: str, new: Diagnosis) -> list[Finding]:
+    """The rotation state when both keys load: same key, a MultiFernet that fails, or a rotation in progress."""
     if not (current.usable and new.usable):
         return []  # the unusable key's own finding says what to fix first
     if current.key == new.key:

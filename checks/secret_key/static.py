@@ -52,6 +52,7 @@ def _new_key_fix(ctx: Context, text: str) -> Fix:
 
 
 def surroundings(ctx: Context, raw: str) -> list[Finding]:
+    """`secret_key.whitespace`: whitespace, invisible characters or quotes around the raw value."""
     problems = [describe_whitespace(raw)]
     if strip_quotes(raw)[1]:
         problems.append("surrounding quotes")
@@ -72,6 +73,7 @@ def surroundings(ctx: Context, raw: str) -> list[Finding]:
 
 
 def strength(ctx: Context, clean: str) -> list[Finding]:
+    """`secret_key.placeholder`, `.weak` or `.too_short` for the trimmed, unquoted value."""
     if is_placeholder(clean):
         return [Finding(
             id="secret_key.placeholder", severity=_severity(ctx, Severity.CRITICAL, Severity.ERROR),
@@ -150,6 +152,7 @@ def _segments(chunk: str) -> bool:
 
 
 def reuse(ctx: Context, raw: str) -> list[Finding]:
+    """`secret_key.reused` for each other secret variable holding the same value."""
     mine = raw.strip()
     findings = []
     for name in OTHER_SECRETS:

@@ -8,7 +8,7 @@ import json
 import string
 
 import pytest
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -241,6 +241,33 @@ def test_roundtrip():
                                                             ("ENCRYPTION_KEY",))
     new = roundtrip_finding(make_context(PROD), "ENCRYPTION_KEY_NEW", "ENCRYPTION_KEY")
     assert (new.severity, new.vars) == (Severity.ERROR, ("ENCRYPTION_KEY_NEW", "ENCRYPTION_KEY"))
+
+
+def _break_cryptography(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the installed cryptography reject the HMAC of every token, as a broken OpenSSL build would."""
+
+    def reject(self: Fernet, data: bytes) -> None:
+        raise InvalidToken
+
+    monkeypatch.setattr(Fernet, "_verify_signature", reject)
+
+
+def test_roundtrip_failed_with_a_broken_cryptography(monkeypatch):
+    _break_cryptography(monkeypatch)
+    findings = findings_for(PROD)
+    assert ids(findings) == {"fernet.roundtrip_failed"}  # the key itself is fine: no format finding
+    finding = get(findings, "fernet.roundtrip_failed")
+    assert (finding.severity, finding.vars) == (Severity.CRITICAL, ("ENCRYPTION_KEY",))
+    assert "pip install --force-reinstall cryptography" in finding.fix.commands
+    assert "keep it" in finding.fix.text
+
+
+def test_roundtrip_failed_during_a_rotation_is_an_error_for_the_new_key(monkeypatch):
+    _break_cryptography(monkeypatch)
+    findings = findings_for(PROD, ENCRYPTION_KEY_NEW=KEY)
+    new = [f for f in findings if f.id == "fernet.roundtrip_failed" and f.vars[0] == "ENCRYPTION_KEY_NEW"]
+    assert new and all(f.severity is Severity.ERROR for f in new)
+    assert "fernet.rotation_in_progress" not in ids(findings)
 
 
 def _mutations(draw_key: str):
