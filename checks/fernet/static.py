@@ -101,9 +101,10 @@ def roundtrip_finding(ctx: Context, name: str, *extra_vars: str) -> Finding:
         id="fernet.roundtrip_failed", severity=_unusable_severity(name),
         title=f"{name} loads, but a value encrypted with it does not decrypt",
         detail=("The key has the right format, yet Fernet could not decrypt its own fresh token: the cryptography "
-                "installation or the system clock is broken, so every encrypted field would be unreadable."),
-        fix=Fix("Reinstall cryptography and check the system clock; the key itself is fine, keep it.",
-                ("pip install --force-reinstall cryptography", "date -u")),
+                "installation is broken (a decrypt without a ttl never looks at the clock), so every encrypted "
+                "field would be unreadable."),
+        fix=Fix("Reinstall cryptography; the key itself is fine, keep it.",
+                ("pip install --force-reinstall cryptography",)),
         vars=(name, *extra_vars),
     )
 
@@ -123,6 +124,8 @@ def rotation(ctx: Context, current_raw: str, current: Diagnosis, new_raw: str, n
                 "it if no rotation is planned.")),
             vars=(CURRENT, NEW),
         )]
+    if not (roundtrip(current_raw) and roundtrip(new_raw)):
+        return []  # that key's own roundtrip_failed finding says it already
     if not _multifernet_rotates(current_raw, new_raw):
         return [roundtrip_finding(ctx, NEW, CURRENT)]
     promote = ctx.set_fix(CURRENT, f"<the value of {NEW}>", text=(
