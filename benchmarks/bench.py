@@ -8,11 +8,16 @@
 (b) all checks against healthy loopback servers (PostgreSQL, Redis, SMTP, moto S3 and the
     Stripe/Twilio/Google wire-format servers of the test suite): wall time of the run against
     the slowest single check.
-(c) start-up: `doctor --version` and an `--offline` run against a bare `python -c pass`,
-    with peak RSS.
+(c) start-up: `doctor --version`, `doctor list`, `doctor explain ID` and an `--offline` run
+    against a bare `python -c pass`, with peak RSS. Wall times are of the plain commands (the
+    peak-RSS hook runs in separate runs), so they agree with an external timer:
+        hyperfine -N -w 3 "python3 -c pass" "doctor --version" "doctor list" "doctor --offline"
 
-Run from the repository root after `pip install -e ".[test]"`. Part (b) needs PostgreSQL and
-redis-server installed, as the test suite does.
+Parts (a) and (b) use the test suite's servers: run them with the test venv
+(`.venv/bin/python benchmarks/bench.py`, after README's test command); (b) needs PostgreSQL and
+redis-server. Part (c) needs only the doctor: run it with the interpreter of a plain
+`pip install .` (README's first command), because an editable install's import hook slows the
+bare `python -c pass` baseline too and so flatters every ratio.
 """
 
 from __future__ import annotations
@@ -32,10 +37,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import HEALTHY_DEV, clean_environ  # noqa: E402
-from tests.servers.http import SilentListener  # noqa: E402
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """A minimal environment for the doctor subprocesses (as the test suite's helper makes it)."""
+    keep = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ}
+    return {**keep, **extra}
 
 DOCTOR = [sys.executable, "-m", "doctor"]
+# The console script a user types; `python -m doctor` when it is not installed next to python.
+SCRIPT = Path(sys.executable).with_name("doctor")
+DOCTOR_COMMAND = [str(SCRIPT)] if SCRIPT.exists() else DOCTOR
 
 
 # Peak RSS must come from the child itself: on Linux a forked child's ru_maxrss (wait4) starts at
@@ -63,22 +74,33 @@ def with_peak_report(command: list[str], path: str) -> list[str]:
     return command
 
 
-def measure(command: list[str], env: dict[str, str], repeat: int = 1) -> tuple[float, int, str]:
-    """Median wall seconds, peak RSS in KiB, and the last stdout of `command`."""
+def measure(command: list[str], env: dict[str, str], repeat: int = 1, rss: bool = False) -> tuple[float, int, str]:
+    """Median wall seconds, peak RSS in KiB (0 unless `rss`), and the last stdout of `command`.
+
+    The wall time is of the command as given, timed from outside (spawn to reaped), like
+    hyperfine; the peak RSS comes from separate runs with a reporting hook prepended, which
+    would otherwise add its own import time to the figure.
+    """
     walls, peaks, out = [], [], ""
     for _ in range(repeat):
+        started = time.perf_counter()
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+        walls.append(time.perf_counter() - started)
+        out = done.stdout
+    for _ in range(3 if rss else 0):
         with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
-            started = time.perf_counter()
-            proc = subprocess.Popen(with_peak_report(command, report.name), stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, env=env, text=True)
-            assert proc.stdout is not None
-            out = proc.stdout.read()
+            proc = subprocess.Popen(with_peak_report(_as_python(command), report.name),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
             _, _, usage = os.wait4(proc.pid, 0)
             proc.returncode = 0
-            walls.append(time.perf_counter() - started)
             reported = report.read().split()
         peaks.append(int(reported[-1]) if reported else usage.ru_maxrss)
-    return statistics.median(walls), max(peaks), out
+    return statistics.median(walls), max(peaks, default=0), out
+
+
+def _as_python(command: list[str]) -> list[str]:
+    """The console script `doctor ARGS` as `python -m doctor ARGS`, so the RSS hook can be prepended."""
+    return [*DOCTOR, *command[1:]] if command[:1] == [str(SCRIPT)] else command
 
 
 def write_env(values: dict[str, str]) -> str:
@@ -92,6 +114,9 @@ def part_a() -> dict[str, Any]:
     """Every live check against a silent listener, --timeout 2."""
     timeout = 2.0
     with ExitStack() as stack:
+        from tests.helpers import HEALTHY_DEV
+        from tests.servers.http import SilentListener
+
         silent = [stack.enter_context(SilentListener()) for _ in range(7)]
         base = [f"http://127.0.0.1:{s.port}" for s in silent]
         config = {
@@ -139,16 +164,24 @@ def part_b() -> dict[str, Any]:
 def part_c() -> dict[str, Any]:
     """Start-up time and peak memory against a bare interpreter."""
     env = clean_environ()
-    path = write_env(HEALTHY_DEV)
-    bare, bare_rss, _ = measure([sys.executable, "-c", "pass"], env, repeat=7)
-    version, version_rss, _ = measure([*DOCTOR, "--version"], env, repeat=7)
-    offline, offline_rss, _ = measure([*DOCTOR, "--env-file", path, "--offline"], env, repeat=5)
-    return {
-        "python_c_pass_s": round(bare, 3), "version_s": round(version, 3), "offline_s": round(offline, 3),
-        "version_over_bare": round(version / bare, 1), "offline_over_bare": round(offline / bare, 1),
-        "rss_kib": {"python_c_pass": bare_rss, "version": version_rss, "offline": offline_rss},
-        "offline_rss_over_bare": round(offline_rss / bare_rss, 1),
+    path = str(ROOT / "examples" / "broken.env")  # what an operator runs it on; needs no test extras
+    commands = {
+        "version": [*DOCTOR_COMMAND, "--version"],
+        "list": [*DOCTOR_COMMAND, "list"],
+        "explain": [*DOCTOR_COMMAND, "explain", "postgres.auth_failed"],
+        "offline": [*DOCTOR_COMMAND, "--env-file", path, "--offline"],
     }
+    bare, bare_rss, _ = measure([sys.executable, "-c", "pass"], env, repeat=21, rss=True)
+    result: dict[str, Any] = {"python_c_pass_s": round(bare, 4), "command": " ".join(DOCTOR_COMMAND)}
+    rss = {"python_c_pass": bare_rss}
+    for name, command in commands.items():
+        wall, peak, _ = measure(command, env, repeat=21 if name != "offline" else 11, rss=True)
+        result[f"{name}_s"] = round(wall, 4)
+        result[f"{name}_over_bare"] = round(wall / bare, 1)
+        rss[name] = peak
+    result["rss_kib"] = rss
+    result["offline_rss_over_bare"] = round(rss["offline"] / bare_rss, 1)
+    return result
 
 
 def main() -> None:

@@ -45,3 +45,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
             terminalreporter.write_line(f"not produced: {row.id}")
     for found in sorted(i for i in produced if i.split(".")[0] in wanted and i not in declared):
         terminalreporter.write_line(f"UNDECLARED: {found}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove this session's findings log."""
+    catalog_audit.LOG.unlink(missing_ok=True)
