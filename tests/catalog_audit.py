@@ -14,11 +14,14 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from doctor.model import Finding
 from doctor.runner import FINDINGS_LOG_ENV, STRICT_CATALOG_ENV
 
 LOG = Path(tempfile.gettempdir()) / f"doctor-findings-{os.getpid()}.log"
 constructed: Counter[str] = Counter()
+WHOLE_SUITE = pytest.StashKey[bool]()  # set by conftest: did this session collect every test file?
 
 
 def strict_environ() -> dict[str, str]:

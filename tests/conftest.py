@@ -11,7 +11,6 @@ from tests import catalog_audit
 catalog_audit.install()
 
 LAST = "test_catalog_coverage.py"
-WHOLE_SUITE = pytest.StashKey[bool]()
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -21,9 +20,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items.remove(item)
         items.append(item)
     test_files = {item.path for item in items}
-    every_file = {path for path in config.rootpath.joinpath("tests").rglob("test_*.py")}
-    config.stash[WHOLE_SUITE] = every_file <= test_files and not config.option.keyword and not config.option.markexpr
-
+    every_file = set(config.rootpath.joinpath("tests").rglob("test_*.py"))
+    selected = not config.option.keyword and not config.option.markexpr and not config.option.deselect
+    config.stash[catalog_audit.WHOLE_SUITE] = every_file <= test_files and selected
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from doctor.check import Check
 from doctor.config import Config
 from doctor.context import Context, RunOptions
 from doctor.dotenv import parse_bytes
-from doctor.check import Check
 from doctor.model import CheckResult, Finding, Severity
 from doctor.runner import Runner
 

@@ -13,10 +13,10 @@ import pytest
 from doctor.catalog import ENGINE_SLUGS, all_rows
 from doctor.registry import discover
 from tests import catalog_audit
-from tests.conftest import WHOLE_SUITE
 
 HERE = Path(__file__).parent
 SNAPSHOT = HERE / "catalog.json"
+UPDATE = "rewrite it deliberately: .venv/bin/python -m tests.test_catalog_coverage"
 BUILTIN = {"dotenv", "env", "secret_key", "fernet", "postgres", "redis", "smtp", "oauth", "s3", "stripe", "twilio"}
 
 
@@ -39,7 +39,7 @@ def snapshot_of(rows: list) -> dict[str, dict[str, str]]:
 def test_catalog_matches_the_committed_snapshot() -> None:
     """A removed or renamed id, or a changed default severity, fails until the snapshot is updated.
 
-    Update it deliberately with: python3 -m tests.test_catalog_coverage
+    Update it deliberately with: .venv/bin/python -m tests.test_catalog_coverage
     """
     current = snapshot_of(builtin_rows())
     committed = json.loads(SNAPSHOT.read_text())
@@ -47,8 +47,9 @@ def test_catalog_matches_the_committed_snapshot() -> None:
     added = sorted(set(current) - set(committed))
     changed = sorted(i for i in set(current) & set(committed) if current[i]["severity"] != committed[i]["severity"])
     assert not removed, f"finding ids removed or renamed (ids never change meaning): {removed}"
-    assert not changed, f"default severity changed: {[(i, committed[i]['severity'], current[i]['severity']) for i in changed]}"
-    assert not added, f"new ids not in tests/catalog.json yet (run python3 -m tests.test_catalog_coverage): {added}"
+    was_now = [(i, committed[i]["severity"], current[i]["severity"]) for i in changed]
+    assert not changed, f"default severity changed (id, was, now): {was_now}"
+    assert not added, f"ids not in tests/catalog.json yet ({UPDATE}): {added}"
 
 
 def test_catalog_entries_are_well_formed() -> None:
@@ -72,7 +73,7 @@ def test_unproducible_ids_are_declared() -> None:
 
 def test_whole_suite_produced_every_declared_id(request: pytest.FixtureRequest) -> None:
     """Runs last. Every declared id came out of some real scenario, and nothing undeclared did."""
-    if not request.config.stash.get(WHOLE_SUITE, False):
+    if not request.config.stash.get(catalog_audit.WHOLE_SUITE, False):
         pytest.skip("needs the whole suite to have run (no -k, -m or file selection)")
     rows = builtin_rows()
     declared = {row.id for row in rows}
@@ -82,7 +83,7 @@ def test_whole_suite_produced_every_declared_id(request: pytest.FixtureRequest) 
     listed = unproducible()
     wanted = {row.id for row in rows if row.spec.slug not in ENGINE_SLUGS}
     missing = sorted(wanted - produced - set(listed))
-    assert not missing, f"declared ids no test produced (add a scenario, or list them in tests/unproducible/): {missing}"
+    assert not missing, f"declared ids no test produced (add a scenario, or list in tests/unproducible/): {missing}"
     now_produced = sorted(set(listed) & produced)
     assert not now_produced, f"listed as unproducible, yet a test produced them (remove from the list): {now_produced}"
 

@@ -144,3 +144,51 @@ def test_ascii_only_output_keeps_the_status_symbols(tmp_path: Path) -> None:
     assert "  x env         Environment variables  (1 finding)" in lines
     assert any(line.startswith("  + fernet ") for line in lines)
     assert "?" not in "".join(line[:4] for line in lines)
+
+
+def test_explain_a_finding_id_prints_meaning_causes_fix_severity_guide_and_variables() -> None:
+    proc = run_doctor("explain", "fernet.truncated")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith("fernet.truncated  (critical by default)")
+    for label in ("Check:", "Causes:", "Fix:", "Variables:", "Guide:"):
+        assert f"\n{label}" in out, label
+    assert "ENCRYPTION_KEY" in out and "Secrets Management Guide" in out
+    data = json.loads(run_doctor("explain", "fernet.truncated", "--format", "json").stdout)
+    assert data["id"] == "fernet.truncated" and data["severity"] == "critical" and data["check"] == "fernet"
+
+
+def test_explain_a_check_id_lists_its_findings() -> None:
+    proc = run_doctor("explain", "postgres")
+    assert proc.returncode == 0
+    assert "postgres.auth_failed" in proc.stdout and "postgres.crashed" in proc.stdout
+    assert "DATABASE_URL" in proc.stdout
+    data = json.loads(run_doctor("explain", "postgres", "--format", "json").stdout)
+    assert {f["id"] for f in data["findings"]} >= {"postgres.auth_failed", "postgres.timed_out"}
+
+
+@pytest.mark.parametrize(("wanted", "suggested"), [("postgres.auth_faild", "postgres.auth_failed"),
+                                                   ("auth_failed", "postgres.auth_failed"),
+                                                   ("fernt", "fernet")])
+def test_explain_an_unknown_id_exits_2_with_the_closest_ids(wanted: str, suggested: str) -> None:
+    proc = run_doctor("explain", wanted)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert suggested in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_every_builtin_id_can_be_explained() -> None:
+    listing = json.loads(run_doctor("list", "--findings", "--format", "json").stdout)
+    ids = [row["id"] for row in listing["findings"]]
+    assert len(ids) == len(set(ids)) > 100
+    assert {row["check"] for row in listing["findings"]} == {c["id"] for c in listing["checks"]}
+    sample = ids[:: max(1, len(ids) // 12)]
+    for finding_id in sample:
+        proc = run_doctor("explain", finding_id)
+        assert proc.returncode == 0 and proc.stdout.startswith(finding_id), finding_id
+
+
+def test_list_findings_text_has_id_severity_and_meaning() -> None:
+    lines = run_doctor("list", "--findings").stdout.splitlines()
+    row = next(line for line in lines if line.startswith("postgres.auth_failed "))
+    assert row.split()[1] in ("critical", "error", "warning", "info")
+    assert len(row.split()) > 3

@@ -4,9 +4,12 @@ failures, crash isolation, timeouts and dependency skips, all through the instal
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+from doctor.runner import STRICT_CATALOG_ENV
 from tests.helpers import clean_environ, run_doctor
 
 PLUGIN_DIST = Path(__file__).parent / "plugin_dist"
@@ -112,3 +115,29 @@ def test_a_check_returning_the_wrong_type_is_contained() -> None:
     statuses = {c["id"]: c["status"] for c in data["checks"]}
     assert statuses == {"sample_malformed": "crashed", "sample": "passed"}
     assert data["findings"][0]["id"] == "sample_malformed.crashed" and proc.returncode == 1
+
+
+def test_an_undeclared_finding_id_is_a_bug_in_strict_mode() -> None:
+    """The suite (and a plugin author's suite) runs with DOCTOR_STRICT_CATALOG: the check crashes."""
+    data, proc = report("--only", "sample_undeclared")
+    assert data["checks"][0]["status"] == "crashed" and proc.returncode == 1
+    assert data["checks"][0]["reason"] == "crashed: emitted undeclared finding id(s) sample_undeclared.surprise"
+    assert [f["id"] for f in data["findings"]] == ["sample_undeclared.crashed"]
+
+
+def test_an_undeclared_finding_id_passes_through_for_users() -> None:
+    """Outside a test suite a third-party check's undeclared id is still shown: a user loses nothing."""
+    env = {k: v for k, v in plugin_env().items() if not k.startswith("DOCTOR_")}
+
+
+    proc = subprocess.run([sys.executable, "-m", "doctor", "--format", "json", "--only", "sample_undeclared"],
+                          env={**env, STRICT_CATALOG_ENV: ""}, capture_output=True, text=True)
+    data = json.loads(proc.stdout)
+    assert [f["id"] for f in data["findings"]] == ["sample_undeclared.surprise"]
+
+
+def test_explain_and_list_include_third_party_catalogs() -> None:
+    proc = run_doctor("explain", "sample.flag_off", env=plugin_env())
+    assert proc.returncode == 0 and "Set SAMPLE_FLAG=on." in proc.stdout and "Sample plugin README" in proc.stdout
+    listing = json.loads(run_doctor("list", "--findings", "--format", "json", env=plugin_env()).stdout)
+    assert "sample.flag_off" in {row["id"] for row in listing["findings"]}
