@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from doctor.model import CheckResult, Finding, Fix, Severity, Status
 from doctor.ranking import rank
 from doctor.render.json import render_json
@@ -12,6 +14,7 @@ from doctor.render.markdown import render_markdown
 from doctor.render.text import render_text
 from doctor.report import build_report
 from doctor.secret import Redactor
+from tests.schema import validate
 
 CONTEXT = {"environment": "production", "platform": "heroku", "sources": [".env"], "offline": False}
 
@@ -60,6 +63,7 @@ def test_json_schema_one_key_order_status_and_exit_codes() -> None:
                result("env", [], Status.PASSED)]
     report = build_report(results, CONTEXT, Redactor())
     data = json.loads(render_json(report))
+    validate(data, "report")
     assert list(data) == ["schema", "doctor_version", "status", "exit_code", "context", "findings", "checks"]
     assert data["schema"] == 1 and data["status"] == "warning" and data["exit_code"] == 0
     assert list(data["findings"][0]) == ["id", "check", "severity", "rank", "title", "detail", "fix", "commands",
@@ -99,3 +103,24 @@ def test_plain_text_has_no_escape_codes_and_keeps_commands_whole() -> None:
 def test_markdown_fences_commands() -> None:
     md = render_markdown(build_report([result("x", [f("x.y", Severity.ERROR)])], CONTEXT, Redactor()))
     assert "```sh\ncmd\n```" in md and "| ✗ | `x` | failed |" in md
+
+
+def test_the_shipped_schema_rejects_what_schema_1_forbids() -> None:
+    """The schema is a real contract: a lost key, a wrong severity or a bad status fails it."""
+    import jsonschema
+
+    results = [result("fernet", [f("fernet.truncated", Severity.WARNING, ("ENCRYPTION_KEY",))])]
+    good = json.loads(render_json(build_report(results, CONTEXT, Redactor())))
+    validate(good, "report")
+    broken = [
+        {k: v for k, v in good.items() if k != "checks"},
+        {**good, "status": "fine"},
+        {**good, "findings": [{**good["findings"][0], "severity": "bad"}]},
+        {**good, "findings": [{k: v for k, v in good["findings"][0].items() if k != "vars"}]},
+        {**good, "checks": [{**good["checks"][0], "status": "ok"}]},
+    ]
+    for document in broken:
+        with pytest.raises(jsonschema.ValidationError):
+            validate(document, "report")
+    extended = {**good, "future_key": 1, "findings": [{**good["findings"][0], "caused_by": "dotenv.bom"}]}
+    validate(extended, "report")  # schema 1 may gain keys
