@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +17,7 @@ from tests.helpers import (
     HEALTHY_DEV,
     HEALTHY_PROD,
     assert_no_warning_or_worse,
+    clean_environ,
     findings_text,
     get,
     ids,
@@ -22,6 +28,7 @@ from tests.helpers import (
 SID, TOKEN, PHONE = "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER"
 TWILIO = {k: HEALTHY_PROD[k] for k in (SID, TOKEN, PHONE)}
 CANARY_TOKEN = "CanaryTwilioTok3n-zq9x"  # malformed on purpose: exercises the shape paths
+LAZY = ("twilio", "aiohttp", "aiohttp_retry", "httpx")  # the probe's SDK and its transport
 
 
 def offline(env: dict[str, str], **kwargs: object) -> list[Finding]:
@@ -140,3 +147,31 @@ def test_never_crashes_and_never_echoes_the_token(sid, token, phone):
     clean = token.strip()
     if len(clean) >= 8 and not any(clean in other for other in (sid, phone, "TWILIO_AUTH_TOKEN TWILIO_ACCOUNT_SID")):
         assert clean not in findings_text(result.findings)
+
+
+@pytest.mark.parametrize("args", [["--offline", "--format", "json"], ["--version"], ["list", "--findings"],
+                                  ["explain", "twilio.auth_failed"]])
+def test_sdk_is_not_imported_without_a_probe(tmp_path: Path, args: list[str]) -> None:
+    """With Twilio configured, --offline, --version, list and explain load neither the SDK nor aiohttp."""
+    (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in HEALTHY_PROD.items()))
+    code = (
+        "import sys\nfrom doctor.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {LAZY!r})\n"
+        "sys.stderr.write('LOADED=' + ','.join(loaded))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env=clean_environ(), timeout=120)
+    assert "LOADED=" in proc.stderr, proc.stderr
+    assert proc.stderr.rsplit("LOADED=", 1)[1].strip() == ""
+    if args[0] == "--offline":
+        assert '"twilio"' in proc.stdout  # the check did run (its static part)
+
+
+def test_catalog_declares_every_static_and_probe_id():
+    """The catalog names each id the check's modules can emit, with production's default severity."""
+    catalog = {spec.slug: spec for spec in TwilioCheck.catalog}
+    assert len(catalog) == len(TwilioCheck.catalog)  # no slug twice
+    assert catalog["trial_account"].severity is Severity.WARNING
+    assert all(spec.severity is Severity.ERROR for slug, spec in catalog.items() if slug != "trial_account")
+    assert catalog["auth_failed"].vars == (SID, TOKEN)

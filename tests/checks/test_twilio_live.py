@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import gc
+import json
+import logging
 import time
+import warnings
 
 from checks.twilio import TwilioCheck
 from doctor.model import Finding, Severity, Status
@@ -16,10 +20,11 @@ from tests.helpers import (
     get,
     ids,
     make_context,
+    run_doctor,
     run_result,
 )
 from tests.servers import twilio as twilio_servers
-from tests.servers.http import SilentListener
+from tests.servers.http import Response, SilentListener
 from tests.servers.twilio import (
     CLOSED_SID,
     GOOD_SID,
@@ -177,3 +182,125 @@ def test_canary_token_never_leaks_on_any_failure_path():
         server.fail_with = 500
         findings = live(server.url, **{TOKEN: CANARY})
         assert "twilio.api_error" in ids(findings) and CANARY not in findings_text(findings)
+
+
+# -- the SDK path: base URL, HTTP errors, odd answers, timeouts, retries, logging, cleanup ---------------------------
+
+
+def test_api_base_path_is_where_the_sdk_sends_requests(twilio_server):
+    """DOCTOR_TWILIO_API_BASE is the api domain's base URL: a wrong path prefix gets the fake's 404 (20404)."""
+    finding = get(live(twilio_server.url + "/not-twilio"), "twilio.api_error")
+    assert finding.severity is Severity.ERROR and finding.vars == (SID,)
+    assert "HTTP 404" in finding.title and "20404" in finding.title
+    (request,) = twilio_server.requests
+    assert request.path == f"/not-twilio/2010-04-01/Accounts/{GOOD_SID}.json"
+    assert basic_auth(request) == (GOOD_SID, GOOD_TOKEN)
+
+
+def test_server_error_is_api_error_and_is_not_retried(twilio_server):
+    twilio_server.fail_with = 500
+    finding = get(live(twilio_server.url), "twilio.api_error")
+    assert finding.severity is Severity.ERROR and finding.vars == (SID,)
+    assert "HTTP 500" in finding.title and "20500" in finding.title
+    assert len(twilio_server.requests) == 1  # no retry
+
+
+def test_non_json_answer_is_api_error(twilio_server):
+    twilio_server.reply = Response(200, "<html><body>Please sign in to the guest Wi-Fi</body></html>")
+    finding = get(live(twilio_server.url), "twilio.api_error")
+    assert finding.severity is Severity.ERROR
+    assert "HTTP 200, not the JSON Twilio sends" in finding.title
+
+
+def test_redirect_is_not_followed(twilio_server):
+    twilio_server.reply = Response(302, {"moved": True}, {"Location": f"http://127.0.0.1:{free_port()}/elsewhere"})
+    finding = get(live(twilio_server.url), "twilio.api_error")
+    assert finding.severity is Severity.ERROR and "HTTP 302" in finding.title
+    assert len(twilio_server.requests) == 1
+
+
+def test_number_lookup_outage_is_api_error(twilio_server):
+    twilio_server.numbers_reply = Response(503, {"code": 20503, "message": "Service unavailable", "status": 503})
+    findings = live(twilio_server.url)
+    assert ids(findings) == {"twilio.api_error"}
+    finding = get(findings, "twilio.api_error")
+    assert "HTTP 503" in finding.title and "20503" in finding.title
+    assert [r.path for r in twilio_server.requests] == [f"/2010-04-01/Accounts/{GOOD_SID}.json",
+                                                        f"/2010-04-01/Accounts/{GOOD_SID}/IncomingPhoneNumbers.json"]
+
+
+def test_number_lookup_rejected_is_auth_failed(twilio_server):
+    twilio_server.numbers_reply = Response(401, twilio_servers.AUTHENTICATE)
+    finding = get(live(twilio_server.url), "twilio.auth_failed")
+    assert finding.severity is Severity.ERROR and finding.vars == (SID, TOKEN)
+    assert "20003" in finding.title
+
+
+def test_number_lookup_without_records_is_api_error(twilio_server):
+    twilio_server.numbers_reply = Response(200, {"page": 0, "uri": "/x"})
+    finding = get(live(twilio_server.url), "twilio.api_error")
+    assert "not the JSON Twilio sends" in finding.title
+
+
+def test_number_lookup_that_never_answers_times_out_without_retry(twilio_server):
+    twilio_server.stall_numbers = 5.0
+    started = time.monotonic()
+    findings = live(twilio_server.url, timeout=1.0)
+    elapsed = time.monotonic() - started
+    finding = get(findings, "twilio.timeout")
+    assert finding.severity is Severity.ERROR and "1 s" in finding.title
+    assert elapsed < 3.0
+    assert len(twilio_server.requests) == 2  # the account, then one number lookup: no retry
+
+
+def test_api_base_credentials_are_never_sent(twilio_server):
+    base = twilio_server.url.replace("http://", "http://proxyuser:proxy-pass-999@")
+    assert live(base) == []
+    assert all(basic_auth(r) == (GOOD_SID, GOOD_TOKEN) for r in twilio_server.requests)
+
+
+def test_process_environment_edge_and_region_are_ignored(twilio_server, monkeypatch):
+    """The SDK would read TWILIO_EDGE/TWILIO_REGION from os.environ and rewrite the API host."""
+    monkeypatch.setenv("TWILIO_EDGE", "sydney")
+    monkeypatch.setenv("TWILIO_REGION", "au1")
+    assert live(twilio_server.url) == []
+    assert len(twilio_server.requests) == 2
+
+
+def test_sdk_logs_nothing_and_prints_nothing(twilio_server, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    live(twilio_server.url)
+    twilio_server.fail_with = 503
+    live(twilio_server.url, **{TOKEN: CANARY})
+    assert not [r for r in caplog.records if r.name.split(".")[0] in ("twilio", "aiohttp", "aiohttp_retry")]
+    assert "Twilio API Request" not in caplog.text and CANARY not in caplog.text
+    out, err = capsys.readouterr()
+    assert out == "" and err == ""
+
+
+def test_aiohttp_session_is_closed_on_every_path(twilio_server, caplog):
+    caplog.set_level(logging.DEBUG)
+    with warnings.catch_warnings(record=True) as caught, SilentListener() as silent:
+        warnings.simplefilter("always")
+        assert live(twilio_server.url) == []
+        get(live(silent.url, timeout=0.5), "twilio.timeout")
+        get(live(f"http://127.0.0.1:{free_port()}"), "twilio.unreachable")
+        twilio_server.stall_numbers = 3.0
+        get(live(twilio_server.url, timeout=0.5), "twilio.timeout")
+        gc.collect()
+    unclosed = [str(w.message) for w in caught if "Unclosed" in str(w.message)]
+    assert unclosed == []
+    assert "Unclosed" not in caplog.text
+
+
+def test_doctor_cli_prints_nothing_on_stderr(twilio_server, tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("".join(f"{k}={v}\n" for k, v in {**HEALTHY_PROD, "DOCTOR_TWILIO_API_BASE": twilio_server.url,
+                                                      TOKEN: CANARY}.items()))
+    proc = run_doctor("--env-file", str(env), "--only", "twilio", "--timeout", "5", "--format", "json", "-v",
+                      cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stderr == ""
+    report = json.loads(proc.stdout)
+    assert [f["id"] for f in report["findings"]] == ["twilio.auth_failed"]
+    assert CANARY not in proc.stdout

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -56,13 +59,38 @@ def default_accounts(token: str = GOOD_TOKEN) -> list[Account]:
 class TwilioServer(RecordingServer):
     """Twilio's account and phone-number endpoints over a table of `Account`s.
 
-    `fail_with` set to a status (e.g. 503) makes every request answer that status (an outage).
+    `fail_with` set to a status (e.g. 503) makes every request answer that status (an outage);
+    `reply` makes every request answer that `Response` (a proxy's page, a redirect);
+    `numbers_reply` does so for the phone-number lookup only (the account lookup still works);
+    `stall_numbers` makes the phone-number lookup wait that many seconds before answering (a server
+    that stops answering half-way; released at once when the server stops).
     """
 
     def __init__(self, accounts: list[Account] | None = None) -> None:
         self.accounts = {a.sid: a for a in (accounts or default_accounts())}
         self.fail_with: int | None = None
+        self.reply: Response | None = None
+        self.numbers_reply: Response | None = None
+        self.stall_numbers = 0.0
+        self._stopping = threading.Event()
         super().__init__(self._route)
+        self._httpd.handle_error = self._handle_error  # type: ignore[method-assign]
+
+    def _handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet when a client gave up on a stalled answer (the timeout tests); report anything else."""
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            ThreadingHTTPServer.handle_error(self._httpd, request, client_address)  # type: ignore[arg-type]
+
+    def reset(self) -> None:
+        """No outage, no canned reply, no stall, an empty request log."""
+        self.requests.clear()
+        self.fail_with = None
+        self.reply = self.numbers_reply = None
+        self.stall_numbers = 0.0
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        super().__exit__(*exc)
 
     def _authenticated(self, request: Request, sid: str) -> Account | None:
         header = request.headers.get("authorization", "")
@@ -81,6 +109,8 @@ class TwilioServer(RecordingServer):
         if self.fail_with:
             return Response(self.fail_with, {"code": 20500, "message": "Internal Server Error",
                                              "status": self.fail_with})
+        if self.reply is not None:
+            return self.reply
         if request.method != "GET":
             return Response(405, {"code": 20004, "message": "Method not allowed", "status": 405})
         match = _ACCOUNT_PATH.match(request.path) or _NUMBERS_PATH.match(request.path)
@@ -96,6 +126,10 @@ class TwilioServer(RecordingServer):
                 "date_created": "Tue, 02 Jan 2024 10:00:00 +0000",
                 "uri": f"/2010-04-01/Accounts/{account.sid}.json",
             })
+        if self.stall_numbers:
+            self._stopping.wait(self.stall_numbers)
+        if self.numbers_reply is not None:
+            return self.numbers_reply
         wanted = request.query.get("PhoneNumber", [None])[0]
         numbers = [
             {"sid": "PN" + "0" * 32, "account_sid": account.sid, "phone_number": number,
@@ -118,7 +152,6 @@ def twilio_api() -> Iterator[TwilioServer]:
 
 @pytest.fixture
 def twilio_server(twilio_api: TwilioServer) -> TwilioServer:
-    """The session's fake Twilio with its request log cleared and no outage set."""
-    twilio_api.requests.clear()
-    twilio_api.fail_with = None
+    """The session's fake Twilio with its request log cleared and no outage, canned reply or stall set."""
+    twilio_api.reset()
     return twilio_api
