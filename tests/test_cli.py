@@ -17,7 +17,7 @@ from tests.helpers import HEALTHY_DEV, clean_environ, run_doctor
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_DIST = ROOT / "tests" / "engine" / "plugin_dist"
-SDKS = ("psycopg", "redis", "aiosmtplib", "boto3", "botocore", "stripe", "twilio", "httpx")
+SDKS = ("psycopg", "redis", "aiosmtplib", "boto3", "botocore", "stripe", "twilio", "httpx", "aiohttp", "aiohttp_retry")
 
 
 def env_file(tmp_path: Path, values: dict[str, str], name: str = ".env") -> Path:
