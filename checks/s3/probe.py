@@ -48,7 +48,7 @@ class Probe:
         self.arn = ""
 
     async def call(self, client: Any, operation: str, **params: Any) -> Any:
-        """One SDK call on `client` in a worker thread (see s3_session.call)."""
+        """One SDK call on `client` in a worker thread (see checks.s3.session.call)."""
         return await call(self.ctx, self.host, getattr(client, operation), operation, **params)
 
     async def identity(self, sts: Any) -> None:

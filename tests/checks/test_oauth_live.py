@@ -144,6 +144,35 @@ def _error_redirect(request, blob):
     return Response(302, "", {"Location": f"https://accounts.google.com/signin/oauth/error/v2?authError={blob}"})
 
 
+_DELETED_PAGE = """<!doctype html><html lang="en"><head><title>Error 401 (OAuth2 Error)</title></head>
+<body><h1>Access blocked: Authorization Error</h1>
+<p>The OAuth client was deleted.</p><p><b>Error 401: deleted_client</b></p></body></html>"""
+
+
+def _deleted_client(request, token_knows: bool):
+    """Google's answers for a client deleted in the Console: 401 deleted_client at both endpoints."""
+    from tests.servers.http import Response
+
+    if request.path == "/token":
+        if not token_knows:
+            return Response(418, {"error": "teapot", "error_description": "short and stout"})
+        return Response(401, {"error": "deleted_client", "error_description": "The OAuth client was deleted."})
+    return Response(401, _DELETED_PAGE)
+
+
+@pytest.mark.parametrize("token_knows", [True, False], ids=["both-endpoints", "authorization-endpoint-only"])
+def test_deleted_client_is_reported_once(token_knows):
+    with GoogleServer() as server:
+        server.route = lambda request: _deleted_client(request, token_knows)
+        findings = live(server)
+        assert {r.path for r in server.requests} == {"/token", "/o/oauth2/v2/auth"}
+    assert [f.id for f in findings if f.id != "oauth.inconclusive"] == ["oauth.client_deleted"]
+    finding = get(findings, "oauth.client_deleted")
+    assert finding.severity is Severity.ERROR and finding.vars == (CLIENT_ID, SECRET)
+    assert "30 days" in finding.detail
+    assert ("oauth.inconclusive" in ids(findings)) is not token_knows  # an unrecognised token answer is said
+
+
 def test_unrecognised_answers_are_inconclusive_never_ok():
     with GoogleServer(auth_mode="unrecognised") as server:
         findings = live(server)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -113,6 +114,41 @@ def test_clock_skew_shows_the_offset() -> None:
     assert "s3.secret_wrong" not in ids(findings)
 
 
+def _sts_answer(body: str, status: int = 200) -> RecordingServer:
+    """A stand-in STS endpoint that answers every request with `body` (query-protocol XML)."""
+    return RecordingServer(lambda _: Response(status, body, {"Content-Type": "text/xml"}))
+
+
+def test_expired_session_credentials() -> None:
+    """moto never expires session tokens; AWS answers ExpiredToken (400) once they are past their expiry."""
+    body = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+            "<Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message>"
+            "</Error><RequestId>1</RequestId></ErrorResponse>")
+    token = "FwoGZXIvYXdzEJr" + "t" * 200
+    with _sts_answer(body, 400) as server:
+        findings = live({"AWS_ENDPOINT_URL": server.url, KEY_ID: "ASIAIOSFODNN7EXAMPLE", SECRET: CANARY,
+                         "AWS_SESSION_TOKEN": token})
+        (request,) = server.requests
+    assert request.headers["x-amz-security-token"] == token  # the token was sent, and still refused
+    found = get(findings, "s3.credentials_expired")
+    assert found.severity is Severity.ERROR and found.vars == (KEY_ID, "AWS_SESSION_TOKEN")
+    assert at_least_error(findings) == {"s3.credentials_expired"}  # the bucket steps are not run
+
+
+def test_root_user_keys_are_a_warning(moto_aws: MotoAws) -> None:
+    """moto names no caller the root user, so STS is a stand-in that does; the bucket steps still run on moto."""
+    body = ('<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+            "<Arn>arn:aws:iam::123456789012:root</Arn><UserId>123456789012</UserId><Account>123456789012</Account>"
+            "</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+            "</GetCallerIdentityResponse>")
+    with _sts_answer(body) as sts:
+        findings = live(moto_aws.env(AWS_ENDPOINT_URL_STS=sts.url))
+        assert len(sts.requests) == 1
+    found = get(findings, "s3.root_credentials")
+    assert found.severity is Severity.WARNING and found.vars == (KEY_ID,)
+    assert "s3.identity" not in ids(findings) and not at_least_error(findings)
+
+
 def test_no_retries() -> None:
     body = "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code></Error></ErrorResponse>"
     with RecordingServer(lambda _: Response(500, body, {"Content-Type": "text/xml"})) as server:
@@ -178,6 +214,31 @@ def test_write_probe_denied(moto_aws: MotoAws) -> None:
     found = get(live(moto_aws.env("reader"), write_probe=True), "s3.write_denied")
     assert found.severity is Severity.ERROR and found.vars == (KEY_ID, BUCKET_VAR)
     assert moto_aws.object_keys() == before
+
+
+def test_write_probe_delete_denied_leaves_and_names_the_object(moto_aws: MotoAws) -> None:
+    """A user that may put but not delete: the probe object stays behind and the finding says so."""
+    admin = moto_aws.users["admin"]
+    iam = moto_aws.client("iam", admin)
+    user = f"nodelete-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)
+    resources = [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"]
+    statements = [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:HeadBucket"],
+                   "Resource": resources}]
+    iam.put_user_policy(UserName=user, PolicyName="s3",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    before = moto_aws.object_keys()
+    findings = live(moto_aws.env(AWS_ACCESS_KEY_ID=key["AccessKeyId"], AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"]),
+                    write_probe=True)
+    left = sorted(set(moto_aws.object_keys()) - set(before))
+    for name in left:
+        moto_aws.client("s3", admin).delete_object(Bucket=BUCKET, Key=name)
+    found = get(findings, "s3.delete_denied")
+    assert found.severity is Severity.ERROR and found.vars == (KEY_ID, BUCKET_VAR)
+    assert len(left) == 1 and left[0].startswith(".chaski-doctor/probe-") and left[0] in found.detail
+    assert "s3.write_ok" not in ids(findings) and "s3.write_denied" not in ids(findings)
+    assert found.fix is not None and "s3:DeleteObject" in found.fix.commands[0]
 
 
 # -- transport -------------------------------------------------------------------------------------
