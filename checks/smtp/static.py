@@ -1,7 +1,7 @@
 """The `smtp` check: FastAPI-Mail's MAIL_* settings, statically and against the real server.
 
 Static: the port, the TLS flags against the port (587 = STARTTLS, 465 = implicit TLS), the
-addresses, and Gmail's app-password rules. Live (not under --offline): checks/smtp_probe.py logs
+addresses, and Gmail's app-password rules. Live (not under --offline): probe.py logs
 in without sending anything, unless `--send-test-email ADDRESS` asks for one message.
 """
 

@@ -30,11 +30,14 @@ from tests.servers.http import SilentListener
 from tests.servers.postgres import (
     LIMITED_PASSWORD,
     LIMITED_USER,
+    SUPERUSER,
+    SUPERUSER_PASSWORD,
     TRUST_DB,
     PostgresCluster,
     postgres_cluster,  # noqa: F401 - pytest fixture
     postgres_ssl_only_cluster,  # noqa: F401 - pytest fixture
 )
+from tests.servers.smtp import SmtpServer, smtp_plain  # noqa: F401 - pytest fixture
 
 CANARY_USER = "canary"
 CANARY = "CanaryPg-9d4b2e7f1a"  # the real password of role `canary`
@@ -179,6 +182,41 @@ def test_connections_exhausted_heroku_fix(pg: PostgresCluster) -> None:
     with pg.hold(2, limited):
         found = assert_critical(check(limited, {**HEALTHY_DEV, "DYNO": "web.1"}), "postgres.connections_exhausted")
     assert {"heroku pg:info", "heroku pg:killall"} <= set(found.fix.commands)
+
+
+def test_another_service_on_the_port_is_connect_failed(smtp_plain: SmtpServer) -> None:  # noqa: F811
+    """A real SMTP server where PostgreSQL should be: libpq's complaint matches no known failure."""
+    found = assert_critical(check(f"postgresql://chaski:pw@127.0.0.1:{smtp_plain.port}/chaski_dev"),
+                            "postgres.connect_failed")
+    assert "The connection failed:" in found.detail
+    assert any(c.startswith("pg_isready") for c in found.fix.commands)
+
+
+LOCKED_DB = "chaski_locked"
+
+
+@pytest.fixture(scope="module")
+def locked_db(pg: PostgresCluster) -> str:
+    """A database whose pg_stat_activity PUBLIC may not read (a hardened server), for the app role."""
+    import psycopg
+
+    with psycopg.connect(pg.admin_url, autocommit=True, connect_timeout=10) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (LOCKED_DB,)).fetchone()
+        if exists is None:
+            conn.execute(f"CREATE DATABASE {LOCKED_DB} OWNER chaski")  # type: ignore[arg-type]
+    with psycopg.connect(pg.url(SUPERUSER, SUPERUSER_PASSWORD, LOCKED_DB), autocommit=True,
+                         connect_timeout=10) as conn:
+        conn.execute("REVOKE SELECT ON pg_catalog.pg_stat_activity FROM PUBLIC")
+    return LOCKED_DB
+
+
+def test_query_refused_after_connecting_is_query_failed(pg: PostgresCluster, locked_db: str) -> None:
+    findings = check(pg.url(database=locked_db))
+    found = get(findings, "postgres.query_failed")
+    assert found.severity is Severity.ERROR and found.vars == ("DATABASE_URL",)
+    assert "permission denied" in found.detail and "pg_stat_activity" in found.detail
+    assert [f.id for f in findings] == ["postgres.query_failed"]
+    assert pg.url().split("@")[0].split(":")[-1] not in finding_text(found)  # the password stays out
 
 
 # -- usage -----------------------------------------------------------------------------------------

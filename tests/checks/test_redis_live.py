@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -185,6 +188,81 @@ def test_memory_high_with_eviction_is_info(redis_small_memory: RedisServer) -> N
     assert_no_warning_or_worse(findings)
 
 
+def test_info_disabled_is_info_unavailable(redis_binary: str) -> None:
+    """A managed-Redis style server that renamed INFO away: PING works, the limits cannot be read."""
+    from tests.servers.redis import RedisServer
+
+    server = RedisServer(redis_binary)
+    server.args += ["--rename-command", "INFO", ""]
+    with server:
+        findings = live(server.url())
+    assert [f.id for f in findings] == ["redis.info_unavailable"]
+    assert_finding(findings, "redis.info_unavailable", Severity.INFO)
+    assert "ResponseError" in findings[0].detail
+
+
+class DelayingProxy:
+    """A TCP proxy on loopback that holds every reply from `upstream_port` for `delay` seconds:
+    a Redis far away (another region), in front of a real server."""
+
+    def __init__(self, upstream_port: int, delay: float) -> None:
+        self.upstream_port, self.delay = upstream_port, delay
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._open: list[socket.socket] = []
+
+    @property
+    def port(self) -> int:
+        return self._sock.getsockname()[1]
+
+    def _pump(self, source: socket.socket, target: socket.socket, delay: float) -> None:
+        try:
+            while chunk := source.recv(65536):
+                time.sleep(delay)
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._sock.accept()
+            except OSError:
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
+            client.settimeout(None)
+            upstream.settimeout(None)
+            self._open += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream, 0.0), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, self.delay), daemon=True).start()
+
+    def __enter__(self) -> DelayingProxy:
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        for conn in self._open:
+            conn.close()
+        self._sock.close()
+
+
+def test_distant_server_is_latency_high(redis_auth: RedisServer) -> None:
+    with DelayingProxy(redis_auth.port, delay=0.3) as proxy:
+        findings = live(f"redis://:{redis_auth.password}@127.0.0.1:{proxy.port}/0", timeout=3)
+    assert [f.id for f in findings] == ["redis.latency_high"]
+    assert_finding(findings, "redis.latency_high", Severity.INFO)
+    milliseconds = int(findings[0].title.split()[-2])
+    assert milliseconds >= 250, findings[0].title
+
+
 def test_probe_is_read_only(redis_auth: RedisServer) -> None:
     with redis_auth.client() as client:
         before = client.dbsize(), client.info("stats")["total_commands_processed"]
@@ -218,7 +296,7 @@ def test_canary_never_in_findings(redis_auth: RedisServer, redis_tls: RedisServe
 def test_canary_never_in_cli_output(redis_auth: RedisServer, redis_tls: RedisServer, tmp_path: Path) -> None:
     def doctor(case: tuple[int, str, str, str]) -> tuple[str, str, subprocess.CompletedProcess[str]]:
         number, expected, url, fmt = case
-        env_file = tmp_path / f"app{number}.env"
+        env_file = tmp_path / f"app{number}-{fmt}.env"  # one file per run: the runs are concurrent
         env_file.write_text(f"REDIS_URL={url}\n")
         return expected, fmt, run_doctor("--only", "redis", "--timeout", "1", "--format", fmt, "--env-file",
                                          str(env_file), env=clean_environ(NO_COLOR="1"), cwd=tmp_path)
