@@ -7,11 +7,8 @@ print them; the test suite compares them with a committed snapshot.
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
-
 from doctor.check import Check, FindingSpec
-from doctor.model import Severity
+from doctor.severity import Severity
 
 ENGINE_SPECS = (
     FindingSpec("crashed", Severity.ERROR,
@@ -28,15 +25,13 @@ ENGINE_SPECS = (
 ENGINE_SLUGS = frozenset(spec.slug for spec in ENGINE_SPECS)
 
 
-@dataclass(frozen=True)
 class CatalogRow:
     """One finding id with everything `doctor explain` shows about it."""
 
-    id: str
-    check: str
-    spec: FindingSpec
-    docs: str
-    vars: tuple[str, ...]
+    __slots__ = ("check", "docs", "id", "spec", "vars")
+
+    def __init__(self, id: str, check: str, spec: FindingSpec, docs: str, vars: tuple[str, ...]) -> None:
+        self.id, self.check, self.spec, self.docs, self.vars = id, check, spec, docs, vars
 
     def to_dict(self) -> dict[str, object]:
         """The row as `doctor list --findings --format json` prints it."""
@@ -69,6 +64,8 @@ def all_rows(checks: list[Check]) -> list[CatalogRow]:
 
 def closest(wanted: str, known: list[str], count: int = 3) -> list[str]:
     """The known ids nearest to `wanted` (a misspelt id, a slug without its check)."""
+    import difflib
+
     suffix = [k for k in known if k.endswith("." + wanted)]
     near = difflib.get_close_matches(wanted, known, n=count, cutoff=0.5)
     return list(dict.fromkeys(suffix + near))[:count]

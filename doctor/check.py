@@ -9,15 +9,17 @@ deliberate change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import ClassVar
+from doctor.severity import Severity
 
-from doctor.context import Context
-from doctor.model import Finding, Severity
+TYPE_CHECKING = False  # the catalog loads without typing, dataclasses or the Context (start-up)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import ClassVar
+
+    from doctor.context import Context
+    from doctor.model import Finding
 
 
-@dataclass(frozen=True)
 class FindingSpec:
     """One finding id a check can emit, as `doctor explain` prints it.
 
@@ -30,13 +32,24 @@ class FindingSpec:
     - `vars`: the variables it is about; empty means the check's `vars`.
     """
 
-    slug: str
-    severity: Severity
-    meaning: str
-    fix: str
-    causes: str = ""
-    docs: str = ""
-    vars: tuple[str, ...] = ()
+    __slots__ = ("causes", "docs", "fix", "meaning", "severity", "slug", "vars")
+
+    def __init__(self, slug: str, severity: Severity, meaning: str, fix: str, causes: str = "", docs: str = "",
+                 vars: tuple[str, ...] = ()) -> None:
+        self.slug, self.severity, self.meaning, self.fix = slug, severity, meaning, fix
+        self.causes, self.docs, self.vars = causes, docs, tuple(vars)
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.slug, self.severity, self.meaning, self.fix, self.causes, self.docs, self.vars)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FindingSpec) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"FindingSpec({self.slug!r}, {self.severity!r}, {self.meaning!r})"
 
 
 class Check:

@@ -8,11 +8,12 @@ Built-in checks are registered exactly as a third-party package registers its ow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from doctor.check import Check
 from doctor.entrypoints import entry_points
-from doctor.model import CheckResult, Finding, Fix, Severity, Status
+
+TYPE_CHECKING = False  # `doctor list` loads no dataclasses or model unless a plugin is broken
+if TYPE_CHECKING:
+    from doctor.model import CheckResult
 
 GROUP = "doctor.checks"
 
@@ -21,12 +22,14 @@ class SelectionError(Exception):
     """`--only` or `--skip` named a check that is not installed (exit code 2)."""
 
 
-@dataclass
 class Registry:
     """The installed checks, in display order, and the ones that failed to load."""
 
-    checks: list[Check]
-    failures: list[CheckResult]
+    __slots__ = ("checks", "failures")
+
+    def __init__(self, checks: list[Check], failures: list[CheckResult]) -> None:
+        self.checks = checks
+        self.failures = failures
 
     @property
     def ids(self) -> list[str]:
@@ -50,6 +53,8 @@ class Registry:
 
 
 def _load_failure(name: str, exc: BaseException) -> CheckResult:
+    from doctor.model import CheckResult, Finding, Fix, Severity, Status
+
     duplicate = isinstance(exc, ValueError) and "already registered" in str(exc)
     finding = Finding(
         id=f"{name}.load_failed",

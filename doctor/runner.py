@@ -136,9 +136,10 @@ class Runner:
             return _crashed(check, exc, _elapsed_ms(started))
         try:
             _audit(check, findings)
-        except UndeclaredFinding as exc:
+        except UndeclaredFinding as exc:  # its message holds finding ids only, no value
             result = _crashed(check, exc, _elapsed_ms(started))
             result.reason = f"crashed: {exc}"
+            result.findings[0].detail = f"The check {exc}: every id it emits must be in its catalog."
             return result
         for finding in findings:
             if not finding.check or finding.check != check.id:
