@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
+import warnings
 
 import pytest
 
@@ -23,7 +25,7 @@ from tests.helpers import (
     run_result,
 )
 from tests.servers import stripe as stripe_server
-from tests.servers.http import SilentListener
+from tests.servers.http import RecordingServer, Response, SilentListener
 from tests.servers.stripe import (
     EXPIRED_KEY,
     LIVE_KEY,
@@ -262,3 +264,116 @@ def test_odd_json_answers_never_crash(body: str) -> None:
         result = run_result(StripeCheck, make_context(prod_env(server.url)))
     assert result.status in (Status.PASSED, Status.FAILED), result.reason
     assert all(f.id.startswith("stripe.") for f in result.findings)
+
+
+# -- the SDK path: what stripe-python sends, how it fails, and that it stays quiet ---------------
+def test_sdk_sends_get_without_body_or_telemetry(fake_stripe: FakeStripe) -> None:
+    fake_stripe.endpoints.append(endpoint(PROD_HOOK))
+    assert_no_warning_or_worse(run_check(StripeCheck, prod_env(fake_stripe.url)))
+    assert [(r.method, r.path, r.body) for r in fake_stripe.requests] == [("GET", "/v1/balance", b""),
+                                                                         ("GET", "/v1/webhook_endpoints", b"")]
+    for request in fake_stripe.requests:
+        assert request.headers["authorization"] == f"Bearer {LIVE_KEY}"
+        assert request.headers["user-agent"].startswith("Stripe/v1 PythonBindings/")
+        assert request.headers.get("stripe-version")  # the SDK pins the API version it was built for
+        client = json.loads(request.headers["x-stripe-client-user-agent"])
+        assert client["httplib"] == "httpx"
+        assert "platform" not in client and "telemetry_id" not in client  # telemetry is off
+        assert "x-stripe-client-telemetry" not in request.headers
+
+
+def test_server_error_500_is_not_retried() -> None:
+    with FakeStripe(status_override=500) as server:
+        finding = get(run_check(StripeCheck, prod_env(server.url)), "stripe.api_error")
+        assert len(server.requests) == 1
+    assert finding.severity is Severity.ERROR and finding.vars == ("STRIPE_SECRET_KEY",)
+    assert "HTTP 500" in finding.title and "/v1/balance" in finding.title
+
+
+def test_rate_limited() -> None:
+    with FakeStripe(rate_limit=True) as server:
+        findings = run_check(StripeCheck, prod_env(server.url))
+        assert len(server.requests) == 1
+    finding = get(findings, "stripe.rate_limited")
+    assert finding.severity is Severity.WARNING and finding.vars == ("STRIPE_SECRET_KEY",)
+    assert "HTTP 429" in finding.title and "stripe.key_invalid" not in ids(findings)
+
+
+def test_timeout_on_the_second_call_is_bounded_and_not_retried() -> None:
+    with FakeStripe(hang=frozenset({"/v1/webhook_endpoints"})) as server:
+        started = time.monotonic()
+        findings = run_check(StripeCheck, prod_env(server.url), timeout=1.0)
+        elapsed = time.monotonic() - started
+        paths = [r.path for r in server.requests]
+    finding = get(findings, "stripe.timeout")
+    assert finding.severity is Severity.ERROR and finding.vars == ("STRIPE_SECRET_KEY",)
+    assert "/v1/webhook_endpoints?limit=100" in finding.detail
+    assert paths == ["/v1/balance", "/v1/webhook_endpoints"]
+    assert elapsed < 4
+
+
+def test_never_answering_server_gets_one_request_per_call() -> None:
+    with FakeStripe(hang=frozenset({"/v1/balance"})) as server:
+        finding = get(run_check(StripeCheck, prod_env(server.url), timeout=0.5), "stripe.timeout")
+        assert [r.path for r in server.requests] == ["/v1/balance"]
+    assert "0.5 s" in finding.title and "/v1/balance" in finding.detail
+
+
+def test_api_base_with_a_path_is_inconclusive(fake_stripe: FakeStripe) -> None:
+    findings = run_check(StripeCheck, prod_env(fake_stripe.url + "/stripe"))
+    finding = get(findings, "stripe.inconclusive")
+    assert finding.severity is Severity.INFO and finding.vars == ("STRIPE_SECRET_KEY",)
+    assert "HTTP 404" in finding.title and "Unrecognized request URL" in finding.detail
+    assert [r.path for r in fake_stripe.requests] == ["/stripe/v1/balance"]
+
+
+def test_port_out_of_range_is_unreachable() -> None:
+    finding = get(run_check(StripeCheck, prod_env("http://127.0.0.1:99999")), "stripe.unreachable")
+    assert finding.severity is Severity.ERROR and finding.vars == ("STRIPE_SECRET_KEY",)
+    assert "host and port" in finding.detail
+
+
+@pytest.mark.parametrize("status,body", [(401, {"error": "Unauthorized"}), (401, "Unauthorized"),
+                                         (403, {"error": {"message": 5, "code": ["x"]}})])
+def test_gateway_error_bodies_never_crash(status: int, body: object) -> None:
+    with RecordingServer(lambda request: Response(status, body)) as server:
+        result = run_result(StripeCheck, make_context(prod_env(server.url)))
+    assert result.status in (Status.PASSED, Status.FAILED), result.reason
+    assert {f.id for f in result.findings} & {"stripe.inconclusive", "stripe.key_invalid",
+                                               "stripe.permission_missing"}
+
+
+def test_unauthorized_gateway_without_stripe_error_is_inconclusive() -> None:
+    with RecordingServer(lambda request: Response(401, {"error": "Unauthorized"})) as server:
+        findings = run_check(StripeCheck, prod_env(server.url))
+    finding = get(findings, "stripe.inconclusive")
+    assert finding.severity is Severity.INFO and "stripe-python could not read" in finding.title
+
+
+def test_sdk_warnings_and_logs_stay_silent(capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import stripe
+
+    monkeypatch.setattr(stripe._util, "STRIPE_LOG", "debug")  # as if STRIPE_LOG=debug was set at import
+    with FakeStripe(notice="This API version is deprecated.") as server, warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        logging.getLogger().setLevel(logging.DEBUG)
+        try:
+            assert_no_warning_or_worse(run_check(StripeCheck, dev_env(server.url)))
+        finally:
+            logging.getLogger().setLevel(logging.WARNING)
+        assert len(server.requests) == 2
+    assert [str(w.message) for w in seen] == []
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_cli_prints_nothing_from_the_sdk_and_writes_no_telemetry_id(tmp_path) -> None:
+    with FakeStripe(notice="This API version is deprecated.") as server:
+        server.endpoints.append(endpoint(PROD_HOOK))
+        environ = clean_environ(**prod_env(server.url), STRIPE_LOG="debug", HOME=str(tmp_path),
+                                XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+        proc = run_doctor("--only", "stripe", "--format", "json", env=environ, cwd=tmp_path)
+    report = json.loads(proc.stdout)
+    assert report["checks"][0]["id"] == "stripe" and report["checks"][0]["status"] == "passed", report
+    assert proc.stderr == ""
+    assert not (tmp_path / ".config").exists() and not (tmp_path / "xdg").exists()

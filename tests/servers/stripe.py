@@ -2,12 +2,16 @@
 
 `FakeStripe` wraps `RecordingServer`: it checks `Authorization: Bearer <key>` against a table of
 keys (valid test, valid live, expired, restricted without permissions, anything else invalid)
-and answers with Stripe's JSON shapes and error bodies. Point the doctor at it with
+and the method (GET only, as the doctor only reads), and answers with Stripe's JSON shapes and
+error bodies. It can also rate limit (`rate_limit`), add a `Stripe-Notice` header to every answer
+(`notice`, which stripe-python turns into a warning) and hold the answer to some paths until the
+server stops (`hang`, a peer that never answers one request). Point the doctor at it with
 `DOCTOR_STRIPE_API_BASE=<server.url>`. Usable from tests (`fake_stripe` fixture) and benchmarks.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,9 +64,21 @@ class FakeStripe:
     scoped: bool = True  # real Stripe lists only the key's mode; False mimics a server that mixes them
     status_override: int | None = None
     raw_override: str | None = None
+    rate_limit: bool = False  # answer authenticated requests with Stripe's 429 `rate_limit` error
+    notice: str | None = None  # a Stripe-Notice header on every answer
+    hang: frozenset[str] = frozenset()  # paths whose answer never comes (until the server stops)
 
     def __post_init__(self) -> None:
-        self.server = RecordingServer(self.route)
+        self.server = RecordingServer(self._answer)
+        self._stopped = threading.Event()
+        httpd = self.server._httpd  # the socketserver inside; quiet about answers to clients gone by then
+        report = httpd.handle_error
+
+        def handle_error(request: Any, client_address: Any) -> None:
+            if not self._stopped.is_set():
+                report(request, client_address)
+
+        httpd.handle_error = handle_error  # type: ignore[method-assign]
 
     @property
     def url(self) -> str:
@@ -79,6 +95,7 @@ class FakeStripe:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stopped.set()
         self.server.__exit__(*exc)
 
     @staticmethod
@@ -87,6 +104,15 @@ class FakeStripe:
         if code:
             error["code"] = code
         return Response(status, {"error": error})
+
+    def _answer(self, request: Request) -> Response:
+        """`route`'s answer, held back for a `hang` path until the server stops, with the `notice` header."""
+        if request.path in self.hang:
+            self._stopped.wait(30)
+        response = self.route(request)
+        if self.notice is not None:
+            response.headers["Stripe-Notice"] = self.notice
+        return response
 
     def route(self, request: Request) -> Response:
         """Answer like api.stripe.com."""
@@ -103,8 +129,11 @@ class FakeStripe:
             return self._error(401, f"Invalid API Key provided: {masked(key)}")
         if info.expired:
             return self._error(401, f"Expired API Key provided: {masked(key)}", "api_key_expired")
+        if self.rate_limit:
+            return self._error(429, "Request rate limit exceeded. Learn more about rate limits here "
+                                    "https://stripe.com/docs/rate-limits.", "rate_limit")
         needed = {"/v1/balance": "rak_balance_read", "/v1/webhook_endpoints": "rak_webhook_read"}.get(request.path)
-        if needed is None:
+        if needed is None or request.method != "GET":
             return self._error(404, f"Unrecognized request URL ({request.method}: {request.path}).")
         if needed not in info.permissions:  # secret keys hold every permission (the default)
             return self._error(403, (
