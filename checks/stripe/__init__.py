@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from checks.stripe.static import PUBLISHABLE, SECRET, WEBHOOK, static_findings
-from doctor import Check, Context, Finding, FindingSpec, Severity, import_in_thread
+from checks.stripe.const import PUBLISHABLE, SDK_MODULES, SECRET, WEBHOOK
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 _GUIDE = "Secrets Management Guide"
 _SEPARATION_DOCS = f"{_GUIDE} › Security Best Practices › Environment Separation"
 _ROTATION_DOCS = f"{_GUIDE} › Key Rotation › API Keys"
 _KEYS = (SECRET, PUBLISHABLE, WEBHOOK)
 _API = "stripe-python"
-# What the probe needs loaded; `run` imports them in a worker thread first (never under --offline).
-SDK_MODULES = ("stripe", "httpx")
 
 
 class StripeCheck(Check):
@@ -194,6 +196,9 @@ class StripeCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings always; the API probe unless offline or the key is unusable."""
+        from checks.stripe.static import static_findings
+        from doctor import import_in_thread
+
         ctx.require(SECRET)
         result = static_findings(ctx)
         if ctx.offline or result.key is None:

@@ -26,7 +26,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from checks.common import parse_url
-from checks.stripe.static import KEYS_PAGE, SECRET, WEBHOOK, WEBHOOKS_PAGE, StaticResult
+from checks.stripe.const import KEYS_PAGE, SECRET, WEBHOOK, WEBHOOKS_PAGE
+from checks.stripe.static import StaticResult
 from doctor import Context, Finding, Fix, Severity
 
 DEFAULT_BASE = "https://api.stripe.com"

@@ -10,13 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checks.common import describe_whitespace, is_placeholder, strip_quotes
+from checks.stripe.const import KEYS_PAGE, PUBLISHABLE, SECRET, WEBHOOK, WEBHOOKS_PAGE  # noqa: F401
 from doctor import Context, Finding, Fix, Severity
 
-SECRET = "STRIPE_SECRET_KEY"
-PUBLISHABLE = "STRIPE_PUBLISHABLE_KEY"
-WEBHOOK = "STRIPE_WEBHOOK_SECRET"
-KEYS_PAGE = "Stripe Dashboard > Developers > API keys"
-WEBHOOKS_PAGE = "Stripe Dashboard > Developers > Webhooks"
 _KIND_PREFIXES = {"sk_": "secret key", "rk_": "restricted key", "pk_": "publishable key",
                   "whsec_": "webhook signing secret", "we_": "webhook endpoint id"}
 

@@ -19,11 +19,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from checks.common import strip_quotes
+from checks.stripe.const import WEBHOOK
 from doctor.cli import add_config_arguments
 from doctor.config import Config, ConfigError, load_config
 from doctor.secret import fingerprint
 
-VAR = "STRIPE_WEBHOOK_SECRET"
+VAR = WEBHOOK
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 _HEADER_NAME = re.compile(r"^\s*stripe-signature\s*:\s*", re.IGNORECASE)
 
