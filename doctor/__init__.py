@@ -22,7 +22,7 @@ _HOME = {
     "CheckResult": "doctor.model",
     "Finding": "doctor.model",
     "Fix": "doctor.model",
-    "Severity": "doctor.model",
+    "Severity": "doctor.severity",
     "SkipCheck": "doctor.model",
     "Status": "doctor.model",
     "Context": "doctor.context",
@@ -55,8 +55,9 @@ if TYPE_CHECKING:
     from doctor.check import Check, FindingSpec
     from doctor.context import Context, RunOptions
     from doctor.imports import import_in_thread
-    from doctor.model import CheckResult, Finding, Fix, Severity, SkipCheck, Status
+    from doctor.model import CheckResult, Finding, Fix, SkipCheck, Status
     from doctor.secret import Secret, fingerprint
+    from doctor.severity import Severity
 
 
 def __getattr__(name: str) -> Any:

@@ -9,13 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
 
 from doctor.catalog import CatalogRow, all_rows, closest, rows_of
 from doctor.check import Check
 from doctor.exitcodes import EXIT_OK, EXIT_USAGE
 from doctor.registry import Registry, discover
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 LIST_SCHEMA = 1
 

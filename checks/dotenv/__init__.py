@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from checks.dotenv.git import git_findings
-from checks.dotenv.static import lint, nothing_found, unreadable
-from doctor import Check, Context, Finding, FindingSpec, Severity, SkipCheck
+from checks.dotenv.const import BOOT_VARS
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 _FILE_DOCS = "Secrets Management Guide › Local Development Setup › Create .env File"
 _COMMIT_DOCS = "Secrets Management Guide › Security Best Practices › Never Commit Secrets"
@@ -15,7 +18,7 @@ class DotenvCheck(Check):
 
     id = "dotenv"
     title = ".env file syntax"
-    vars = ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY")  # only to tell "no configuration at all"
+    vars = BOOT_VARS  # only to tell "no configuration at all"
     network = False
     boot_critical = True
     order = 10
@@ -106,6 +109,10 @@ class DotenvCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Lint every file in order, then its git status."""
+        from checks.dotenv.git import git_findings
+        from checks.dotenv.static import lint, nothing_found, unreadable
+        from doctor import SkipCheck
+
         findings = [unreadable(path, reason) for path, reason in ctx.config.unreadable]
         if not ctx.config.files and not findings:
             if not ctx.on_heroku and not any(ctx.is_set(name) for name in self.vars):

@@ -165,7 +165,8 @@ def unreadable(path: str, reason: str) -> Finding:
         f"{path} exists but cannot be read ({reason})",
         "python-dotenv cannot open it either, so the app starts without any of its values (or fails "
         "while loading its settings).",
-        Fix("Give the user that runs the app read access to the file.", (f"chmod u+r {shlex.quote(path)}", f"ls -l {shlex.quote(path)}")),
+        Fix("Give the user that runs the app read access to the file.",
+            (f"chmod u+r {shlex.quote(path)}", f"ls -l {shlex.quote(path)}")),
         root_cause=True,
     )
 

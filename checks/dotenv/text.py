@@ -9,10 +9,10 @@ import re
 import shlex
 
 from checks.common import INVISIBLE
+from checks.dotenv.const import BOOT_VARS
 from doctor import Finding, Fix, Severity
 from doctor.dotenv import Binding, DotenvFile
 
-BOOT_VARS = frozenset({"SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY"})
 ASSIGNMENT = re.compile(r"^[^\S\n]*(?:export[^\S\n]+)?['\"]?([A-Za-z_][A-Za-z0-9_.-]*)['\"]?[^\S\n]*=")
 _MAX_LISTED = 5
 
@@ -25,7 +25,7 @@ def statement_lines(binding: Binding) -> list[tuple[int, str]]:
 
 def severity_for(names: list[str]) -> Severity:
     """Critical when a variable the app cannot boot without is involved, else error."""
-    return Severity.CRITICAL if BOOT_VARS & set(names) else Severity.ERROR
+    return Severity.CRITICAL if set(BOOT_VARS) & set(names) else Severity.ERROR
 
 
 def listed(items: list[str]) -> str:

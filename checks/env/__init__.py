@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from checks.env.rules import BOOL_VARS, EXPIRY_VARS, format_findings
-from checks.env.static import REQUIRED, TWILIO_VARS, presence_findings, shadow_findings, twilio_findings
-from doctor import Check, Context, Finding, FindingSpec, Severity
+from checks.env.const import BOOL_VARS, EXPIRY_VARS, REQUIRED, TWILIO_VARS
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 _GUIDE = "Secrets Management Guide › Environment Variables"
 _CORE_DOCS = f"{_GUIDE} › Required Variables › Core Application"
@@ -114,4 +117,7 @@ class EnvCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Presence, placeholders, Twilio completeness, formats, then shadowing."""
+        from checks.env.rules import format_findings
+        from checks.env.static import presence_findings, shadow_findings, twilio_findings
+
         return presence_findings(ctx) + twilio_findings(ctx) + format_findings(ctx) + shadow_findings(ctx)

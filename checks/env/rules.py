@@ -11,14 +11,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from checks.common import describe_whitespace, is_placeholder, parse_bool, parse_url
+from checks.env.const import BOOL_VARS, EXPIRY_VARS
 from doctor import Context, Finding, Severity
 from doctor.context import ENVIRONMENTS
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # logging also knows these spellings; they work, so they are not findings.
 _LOG_LEVEL_ALIASES = ("WARN", "FATAL", "NOTSET")
-EXPIRY_VARS = ("ACCESS_TOKEN_EXPIRE_MINUTES", "REMEMBER_ME_EXPIRE_MINUTES")
-BOOL_VARS = ("RATE_LIMIT_ENABLED", "MAIL_STARTTLS", "MAIL_SSL_TLS")
 # What pydantic v2 accepts for an int field given a string (it trims whitespace, allows `_`).
 _PYDANTIC_INT = re.compile(r"^[+-]?\d+(?:_\d+)*(?:\.0*)?$")
 _ENV_GUESSES = {"prod": "production", "prd": "production", "live": "production", "dev": "development",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from checks.fernet.diagnosis import diagnose
-from checks.fernet.static import CURRENT, NEW, key_findings, reveal, rotation
-from doctor import Check, Context, Finding, FindingSpec, Severity
+from checks.fernet.const import CURRENT, NEW
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 _INVALID_DOCS = "Secrets Management Guide › Troubleshooting › Invalid ENCRYPTION_KEY"
 _ROTATION_DOCS = "Secrets Management Guide › Key Rotation › ENCRYPTION_KEY Rotation"
@@ -98,6 +101,9 @@ class FernetCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Diagnose ENCRYPTION_KEY, and ENCRYPTION_KEY_NEW when a rotation is in progress."""
+        from checks.fernet.diagnosis import diagnose
+        from checks.fernet.static import key_findings, reveal, rotation
+
         ctx.require(CURRENT)
         current_raw = reveal(ctx, CURRENT)
         current = diagnose(current_raw, CURRENT)

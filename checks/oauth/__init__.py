@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from checks.common import cleaned
-from checks.oauth.static import CLIENT_ID, CREDENTIALS_PATH, FRONTEND, REDIRECT, SECRET, merge, static_findings
-from doctor import Check, Context, Finding, FindingSpec, Severity, import_in_thread
+from checks.oauth.const import CLIENT_ID, CREDENTIALS_PATH, FRONTEND, REDIRECT, SECRET
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 _CREDENTIALS_DOCS = "Secrets Management Guide › Environment Variables › OAuth (Google)"
 _CONSOLE = f"Google Cloud Console > {CREDENTIALS_PATH}"
@@ -134,6 +137,10 @@ class OAuthCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static checks always; the endpoint probes when online and the client id is usable."""
+        from checks.common import cleaned
+        from checks.oauth.static import merge, static_findings
+        from doctor import import_in_thread
+
         ctx.require(CLIENT_ID, SECRET, REDIRECT)
         findings = static_findings(ctx)
         if ctx.offline or any(f.id in ("oauth.client_id_shape", "oauth.placeholder") for f in findings):

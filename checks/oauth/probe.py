@@ -17,7 +17,7 @@ import shlex
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from checks.oauth.static import CLIENT_ID, CREDENTIALS_PATH, REDIRECT, SECRET
+from checks.oauth.const import CLIENT_ID, CREDENTIALS_PATH, REDIRECT, SECRET
 from doctor import Context, Finding, Fix, Severity
 from doctor.secret import Redactor
 

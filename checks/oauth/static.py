@@ -6,14 +6,10 @@ from __future__ import annotations
 import re
 
 from checks.common import cleaned, describe_stray, is_placeholder, parse_url
+from checks.oauth.const import CLIENT_ID, CREDENTIALS_PATH, FRONTEND, REDIRECT, SECRET
 from doctor import Context, Finding, Severity
 
-CLIENT_ID = "GOOGLE_CLIENT_ID"
-SECRET = "GOOGLE_CLIENT_SECRET"
-REDIRECT = "GOOGLE_REDIRECT_URI"
-FRONTEND = "FRONTEND_URL"
 CALLBACK_PATH = "/api/auth/google/callback"
-CREDENTIALS_PATH = "APIs & Services > Credentials > OAuth 2.0 Client IDs"
 
 _CLIENT_ID = re.compile(r"^\d+-[0-9A-Za-z]+\.apps\.googleusercontent\.com$")
 _SECRET_CHARS = re.compile(r"^[0-9A-Za-z_\-]+$")

@@ -6,8 +6,12 @@ connects with psycopg 3 and classifies what goes wrong.
 
 from __future__ import annotations
 
-from checks.postgres.static import VAR, static_findings
-from doctor import Check, Context, Finding, FindingSpec, Severity, import_in_thread
+from checks.postgres.const import VAR
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 _GUIDE = "Secrets Management Guide"
 _LOCAL_DOCS = f"{_GUIDE} › Local Development Setup › Configure Local Services › PostgreSQL (Local)"
@@ -168,6 +172,9 @@ class PostgresCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings, then (unless offline or the URL is unusable) the live probe."""
+        from checks.postgres.static import static_findings
+        from doctor import import_in_thread
+
         ctx.require(VAR)
         static = static_findings(ctx)
         if ctx.offline or static.conninfo is None:

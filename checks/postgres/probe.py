@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import SplitResult, quote, unquote
 
-from checks.postgres.static import VARS, psql_command, template_url, url_fix
+from checks.postgres.const import VARS
+from checks.postgres.static import psql_command, template_url, url_fix
 from doctor import Context, Finding, Fix, Severity
 
 HIGH_USAGE = 0.8

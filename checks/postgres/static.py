@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qs, quote
 
 from checks.common import describe_whitespace, is_placeholder, parse_url, strip_quotes
+from checks.postgres.const import VAR, VARS
 from doctor import Context, Finding, Fix, Severity
 
-VAR = "DATABASE_URL"
-VARS = (VAR,)
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _SCHEME_REWRITE = 'url = url.replace("postgres://", "postgresql://", 1)'
 

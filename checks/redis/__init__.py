@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from checks.redis.static import VAR, static_findings
-from doctor import Check, Context, Finding, FindingSpec, Severity, import_in_thread
+from checks.redis.const import VAR
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 _GUIDE = "Secrets Management Guide"
 _LOCAL_DOCS = f"{_GUIDE} › Local Development Setup › Configure Local Services › Redis (Local)"
@@ -189,6 +193,9 @@ class RedisCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings always; the live probe unless offline or the URL cannot work."""
+        from checks.redis.static import static_findings
+        from doctor import import_in_thread
+
         ctx.require(VAR)
         findings, target = static_findings(ctx)
         if ctx.offline or target is None:

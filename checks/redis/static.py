@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
 from checks.common import INVISIBLE, describe_whitespace, is_placeholder, parse_url, strip_quotes
+from checks.redis.const import VAR
 from doctor import Context, Finding, Fix, Severity
 
-VAR = "REDIS_URL"
 SCHEMES = ("redis", "rediss", "unix")
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 

@@ -8,15 +8,18 @@ ListObjectsV2 on the bucket, and with --write-probe puts and deletes a test obje
 
 from __future__ import annotations
 
-from checks.s3.static import BUCKET, ENDPOINT_VARS, KEY_ID, REGION, SECRET, static_findings
-from doctor import Check, Context, Finding, FindingSpec, Severity, import_in_thread
+from checks.s3.const import BUCKET, ENDPOINT_VARS, KEY_ID, REGION, SECRET, TOKEN
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 _GUIDE = "Secrets Management Guide"
 _VARS_DOCS = f"{_GUIDE} › Environment Variables › AWS S3 (File Storage)"
 _KEYS_DOCS = f"{_GUIDE} › Key Rotation › API Keys"
 _SEPARATION_DOCS = (f"{_GUIDE} › Security Best Practices › Environment Separation; "
                     "Local Development Setup › 5. AWS S3 Development")
-_TOKEN = "AWS_SESSION_TOKEN"
 _TRANSPORT_VARS = (REGION, *ENDPOINT_VARS)
 _POLICY_FIX = ("Attach a policy allowing s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket "
                "and its objects to the IAM user (the finding's command does it).")
@@ -75,12 +78,12 @@ class S3Check(Check):
                     "AWS_ACCESS_KEY_ID is a temporary (ASIA…) key but AWS_SESSION_TOKEN is not set, so AWS rejects it.",
                     "Use a long-term IAM user access key (AKIA…) for the app.",
                     causes="Keys copied from an assumed role or SSO session instead of an IAM user.",
-                    docs=_VARS_DOCS, vars=(KEY_ID, _TOKEN)),
+                    docs=_VARS_DOCS, vars=(KEY_ID, TOKEN)),
         FindingSpec("temporary_credentials", Severity.WARNING,
                     "The app uses temporary (ASIA…) credentials that expire within hours (only info outside "
                     "production).", "Use a long-term IAM user access key (AKIA…) for the app.",
                     causes="Session credentials from an assumed role, SSO or `aws sts get-session-token`.",
-                    docs=_VARS_DOCS, vars=(KEY_ID, _TOKEN)),
+                    docs=_VARS_DOCS, vars=(KEY_ID, TOKEN)),
         _static("bucket_name_invalid", "AWS_S3_BUCKET is not a valid S3 bucket name, so every upload and download "
                 "fails.", "Set AWS_S3_BUCKET to the bucket's bare name.",
                 "An s3:// URL, ARN or host name instead of the name, uppercase letters or underscores.", BUCKET),
@@ -119,7 +122,7 @@ class S3Check(Check):
                     "The temporary AWS credentials have expired (ExpiredToken): every S3 call fails.",
                     "Use a long-term IAM user access key (AKIA…) for the app.",
                     causes="Session credentials (ASIA…) set by hand, which last hours at most.",
-                    docs=_KEYS_DOCS, vars=(KEY_ID, _TOKEN)),
+                    docs=_KEYS_DOCS, vars=(KEY_ID, TOKEN)),
         FindingSpec("root_credentials", Severity.WARNING,
                     "The keys belong to the AWS account's root user, which can do anything in the account.",
                     "Create an IAM user with only the app's S3 permissions, use its keys, delete the root key.",
@@ -165,6 +168,9 @@ class S3Check(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings always; the live probe only online and when nothing static is broken."""
+        from checks.s3.static import static_findings
+        from doctor import import_in_thread
+
         ctx.require(KEY_ID, SECRET, BUCKET, REGION)
         findings = static_findings(ctx)
         if ctx.offline or any(f.severity >= Severity.ERROR for f in findings):

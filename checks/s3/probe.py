@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from checks.s3.clock import describe_skew, skew_seconds
+from checks.s3.const import BUCKET, KEY_ID, REGION, SECRET, TOKEN
 from checks.s3.session import (
     Stop,
     call,
@@ -21,7 +22,7 @@ from checks.s3.session import (
     make_clients,
     request_failed,
 )
-from checks.s3.static import BUCKET, KEY_ID, REGION, SECRET, finding
+from checks.s3.static import finding
 from doctor import Context, Finding, Fix, Secret, Severity
 
 APP_ACTIONS = ("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject")
@@ -86,7 +87,7 @@ class Probe:
                 raise Stop(finding("credentials_expired", Severity.ERROR, "The temporary AWS credentials have expired",
                                    "Session credentials (ASIA…) last hours at most.",
                                    self.ctx.set_fix(KEY_ID, "<AKIA…>", text="Use a long-term IAM user key."),
-                                   KEY_ID, "AWS_SESSION_TOKEN")) from None
+                                   KEY_ID, TOKEN)) from None
             raise Stop(request_failed("GetCallerIdentity", code or type(exc).__name__)) from None
         arn = str(reply.get("Arn", ""))
         if arn.endswith(":root"):
@@ -199,7 +200,7 @@ async def probe(ctx: Context, key_id: str, bucket: str, region: str) -> list[Fin
     run = Probe(ctx, key_id, bucket, region)
     run.host = endpoint_label(ctx)
     secret = (ctx.secret(SECRET) or Secret("")).reveal().strip()
-    token = (ctx.secret("AWS_SESSION_TOKEN") or Secret("")).reveal().strip() or None
+    token = (ctx.secret(TOKEN) or Secret("")).reveal().strip() or None
     try:
         sts, s3 = await call(ctx, run.host, lambda: make_clients(
             key_id, secret, token, region, ctx.timeout, endpoint(ctx, "sts")[0], endpoint(ctx, "s3")[0]),

@@ -9,11 +9,9 @@ import ipaddress
 import re
 
 from checks.common import describe_whitespace, is_placeholder, strip_quotes
+from checks.s3.const import BUCKET, ENDPOINT_VARS, KEY_ID, REGION, SECRET, TOKEN
 from checks.s3.regions import REGIONS, suggest_region
 from doctor import Context, Finding, Fix, Severity, fingerprint
-
-KEY_ID, SECRET, BUCKET, REGION = "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S3_BUCKET", "AWS_REGION"
-ENDPOINT_VARS = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")
 
 KEY_ID_RE = re.compile(r"^(AKIA|ASIA)[A-Z0-9]{16}$")
 SECRET_CHARS_RE = re.compile(r"^[A-Za-z0-9/+]+$")
@@ -171,19 +169,19 @@ def _key_findings(ctx: Context, key_id: str, secret: str, out: list[Finding]) ->
                            ctx.set_fix(KEY_ID, "<AKIA…>", text="Copy the access key ID from IAM → Users → Security "
                                        "credentials."), KEY_ID))
     elif key_id.startswith("ASIA"):
-        if not ctx.is_set("AWS_SESSION_TOKEN"):
+        if not ctx.is_set(TOKEN):
             out.append(finding("session_token_missing", Severity.WARNING,
                                "AWS_ACCESS_KEY_ID is a temporary (ASIA…) key but AWS_SESSION_TOKEN is not set",
                                "Temporary credentials only work together with their session token, and they expire "
                                "within hours: a deployed app should use a long-term IAM user key (AKIA…).",
                                ctx.set_fix(KEY_ID, "<AKIA…>", text="Create an access key for an IAM user."),
-                               KEY_ID, "AWS_SESSION_TOKEN"))
+                               KEY_ID, TOKEN))
         else:
             out.append(finding("temporary_credentials", Severity.WARNING if ctx.production else Severity.INFO,
                                "AWS_ACCESS_KEY_ID is a temporary (ASIA…) key that will expire",
                                "Session credentials last hours at most; the app's uploads start failing when they do.",
                                ctx.set_fix(KEY_ID, "<AKIA…>", text="Use a long-term IAM user key for the app."),
-                               KEY_ID, "AWS_SESSION_TOKEN"))
+                               KEY_ID, TOKEN))
     if len(secret) != 40:
         out.append(finding("secret_shape", Severity.ERROR,
                            f"AWS_SECRET_ACCESS_KEY is {len(secret)} characters; an AWS secret access key has 40",

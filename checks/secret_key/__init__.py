@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from checks.common import strip_quotes
-from checks.secret_key.static import OTHER_SECRETS, reuse, strength, surroundings
-from doctor import Check, Context, Finding, FindingSpec, Severity
+from checks.secret_key.const import OTHER_SECRETS
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 _GENERATION_DOCS = "Secrets Management Guide › Secret Generation › SECRET_KEY"
 _ROTATION_NOTE = "(rotation logs every user out)"
@@ -55,6 +58,9 @@ class SecretKeyCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Examine SECRET_KEY's shape; skip when unset (the env check reports it)."""
+        from checks.common import strip_quotes
+        from checks.secret_key.static import reuse, strength, surroundings
+
         ctx.require("SECRET_KEY")
         secret = ctx.secret("SECRET_KEY")
         raw = secret.reveal() if secret is not None else ""

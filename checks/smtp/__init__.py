@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from checks.smtp.static import TLS_VARS, static_findings
-from doctor import Check, Context, Finding, FindingSpec, Severity, import_in_thread
+from checks.smtp.const import AUTH_VARS, SERVER_VARS, TLS_VARS
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 _GMAIL_DOCS = "Secrets Management Guide › Local Development Setup › Development Email (Gmail)"
-_SERVER = ("MAIL_SERVER", "MAIL_PORT")
-_AUTH = ("MAIL_USERNAME", "MAIL_PASSWORD")
 
 
 class SmtpCheck(Check):
@@ -86,45 +88,45 @@ class SmtpCheck(Check):
             "fails.",
             "Use the provider's submission settings: 587 with STARTTLS, or 465 with MAIL_SSL_TLS=True.",
             causes="A plain-text relay port, or a local mail catcher with the production flags.",
-            vars=(*_SERVER, "MAIL_STARTTLS")),
+            vars=(*SERVER_VARS, "MAIL_STARTTLS")),
         FindingSpec(
             "auth_not_offered", Severity.ERROR,
             "The server does not offer AUTH (at all, or before TLS), so the app cannot log in with MAIL_USERNAME.",
             "Turn STARTTLS on if the server offers it; otherwise use the submission port or drop the login.",
             causes="MAIL_STARTTLS=False against a server that allows AUTH only after TLS, or a relay that "
                    "authorises by IP.",
-            vars=(*_SERVER, "MAIL_STARTTLS", "MAIL_SSL_TLS", *_AUTH)),
+            vars=(*SERVER_VARS, "MAIL_STARTTLS", "MAIL_SSL_TLS", *AUTH_VARS)),
         FindingSpec(
             "app_password_required", Severity.ERROR,
             "Google refuses the account password over SMTP (534): it needs an app password or a browser sign-in.",
             "Create an app password at https://myaccount.google.com/apppasswords and put it in MAIL_PASSWORD.",
             causes="The Google account's normal password with 2-Step Verification on, or a sign-in Google blocked.",
-            docs=_GMAIL_DOCS, vars=_AUTH),
+            docs=_GMAIL_DOCS, vars=AUTH_VARS),
         FindingSpec(
             "auth_failed", Severity.ERROR,
             "The mail server rejected the login (535): MAIL_USERNAME or MAIL_PASSWORD is wrong.",
             "Set the correct password (Gmail: create a new app password).",
             causes="A revoked or mistyped app password, the account password instead of an app password, or the "
                    "wrong user name.",
-            vars=_AUTH),
+            vars=AUTH_VARS),
         FindingSpec(
             "cert_untrusted", Severity.ERROR,
             "The mail server's certificate is not signed by a trusted CA, so FastAPI-Mail refuses the connection.",
             "Use the host name the provider documents; put a private CA in the app's trust store (SSL_CERT_FILE).",
             causes="A self-signed or private-CA certificate, or a proxy that intercepts TLS.",
-            vars=_SERVER),
+            vars=SERVER_VARS),
         FindingSpec(
             "cert_hostname_mismatch", Severity.ERROR,
             "The mail server's certificate is for another name than MAIL_SERVER, so FastAPI-Mail refuses it.",
             "Set MAIL_SERVER to the host name the certificate names (the provider's documented SMTP host).",
             causes="An IP address or an alias (a CNAME) in MAIL_SERVER instead of the provider's host name.",
-            vars=_SERVER),
+            vars=SERVER_VARS),
         FindingSpec(
             "cert_expired", Severity.ERROR,
             "The mail server's certificate has expired (or is not yet valid), so FastAPI-Mail refuses it.",
             "Renew the server's certificate, or ask the provider; check the machine's clock.",
             causes="A self-hosted server whose certificate renewal failed, or a wrong system clock.",
-            vars=_SERVER),
+            vars=SERVER_VARS),
         FindingSpec(
             "tls_failed", Severity.ERROR,
             "The TLS handshake with the mail server failed, so no mail can be sent.",
@@ -149,13 +151,13 @@ class SmtpCheck(Check):
             "The connection to MAIL_SERVER:MAIL_PORT was refused or blocked, so no mail can be sent.",
             "Use the provider's submission port: 587 (STARTTLS) or 465 (implicit TLS).",
             causes="A wrong port, or a hosting provider or ISP that firewalls outbound SMTP (port 25 above all).",
-            vars=_SERVER),
+            vars=SERVER_VARS),
         FindingSpec(
             "server_error", Severity.ERROR,
             "The mail server answered with an error the doctor does not classify, or the session broke off.",
             "Look the reply up in the provider's documentation: 4xx replies are temporary, 5xx permanent.",
             causes="A temporary authentication or service failure, a rate limit, or a policy of the provider.",
-            vars=(*_SERVER, *_AUTH)),
+            vars=(*SERVER_VARS, *AUTH_VARS)),
         FindingSpec(
             "test_email_failed", Severity.ERROR,
             "The requested test email (--send-test-email) was not sent: an invalid address or a refusal.",
@@ -173,6 +175,9 @@ class SmtpCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings always; then, online and when they leave a probe meaningful, the live login."""
+        from checks.smtp.static import static_findings
+        from doctor import import_in_thread
+
         ctx.require("MAIL_SERVER", "MAIL_PORT")
         host = (ctx.get("MAIL_SERVER") or "").strip()
         findings, port, starttls, ssl_tls = static_findings(ctx, host)

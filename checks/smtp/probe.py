@@ -15,12 +15,11 @@ import socket
 import ssl
 from typing import Any
 
-from checks.smtp.static import APP_PASSWORD_HELP, TLS_VARS, email_address, set_many, show
+from checks.smtp.const import AUTH_VARS, SERVER_VARS, TLS_VARS
+from checks.smtp.static import APP_PASSWORD_HELP, email_address, set_many, show
 from doctor import Context, Finding, Fix, Severity
 from doctor.secret import Redactor
 
-SERVER_VARS = ("MAIL_SERVER", "MAIL_PORT")
-AUTH_VARS = ("MAIL_USERNAME", "MAIL_PASSWORD")
 _EXPIRED = {9, 10}  # X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CERT_HAS_EXPIRED
 _MISMATCH = {62, 64}  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
 _PLAINTEXT_REPLY = {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL"}

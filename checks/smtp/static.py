@@ -11,9 +11,9 @@ import ipaddress
 import re
 
 from checks.common import describe_whitespace, parse_bool
+from checks.smtp.const import TLS_VARS
 from doctor import Context, Finding, Fix, Severity
 
-TLS_VARS = ("MAIL_PORT", "MAIL_STARTTLS", "MAIL_SSL_TLS")
 GMAIL_HOSTS = frozenset({"smtp.gmail.com", "smtp.googlemail.com", "smtp-relay.gmail.com"})
 APP_PASSWORD_HELP = (
     "Turn on 2-Step Verification for the Google account, then create an app password at "

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from checks.twilio.static import ALL, PHONE, SID, TOKEN, static_findings
-from doctor import Check, Context, Finding, FindingSpec, Severity, SkipCheck, import_in_thread
+from checks.twilio.const import ALL, PHONE, SID, TOKEN
+from doctor import Check, FindingSpec, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from doctor import Context, Finding
 
 
 class TwilioCheck(Check):
@@ -100,6 +104,9 @@ class TwilioCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static checks always; the API probe when online and the credentials look usable."""
+        from checks.twilio.static import static_findings
+        from doctor import SkipCheck, import_in_thread
+
         if not any(ctx.is_set(name) for name in ALL):
             raise SkipCheck("Twilio is not configured (optional)")
         ctx.require(*ALL)

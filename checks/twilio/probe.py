@@ -27,11 +27,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from checks.twilio.const import PHONE, SID, TOKEN
 from doctor import Context, Finding, Fix, Severity
 
-SID = "TWILIO_ACCOUNT_SID"
-TOKEN = "TWILIO_AUTH_TOKEN"
-PHONE = "TWILIO_PHONE_NUMBER"
 DEFAULT_BASE = "https://api.twilio.com"
 CONSOLE = "https://console.twilio.com"
 # What `probe` needs loaded; the Check imports them in a worker thread first (`import_in_thread`).

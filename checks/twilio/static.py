@@ -7,12 +7,8 @@ from __future__ import annotations
 import re
 
 from checks.common import cleaned, describe_stray, is_placeholder
+from checks.twilio.const import ALL, PHONE, SID, TOKEN
 from doctor import Context, Finding, Severity
-
-SID = "TWILIO_ACCOUNT_SID"
-TOKEN = "TWILIO_AUTH_TOKEN"
-PHONE = "TWILIO_PHONE_NUMBER"
-ALL = (SID, TOKEN, PHONE)
 
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")

@@ -141,7 +141,8 @@ def test_every_runtime_dependency_is_imported_by_some_code_path() -> None:
 
 LIGHT_COMMANDS = [["--version"], ["list"], ["list", "--findings", "--format", "json"], ["explain", "postgres"],
                   ["explain", "fernet.truncated"]]
-HEAVY = ("asyncio", "rich", "cryptography", "httpx", "boto3", "psycopg", "redis", "stripe", "twilio", "aiosmtplib")
+HEAVY = ("asyncio", "rich", "cryptography", "httpx", "boto3", "psycopg", "redis", "stripe", "twilio", "aiosmtplib",
+         "dataclasses", "typing")
 
 
 @pytest.mark.parametrize("args", LIGHT_COMMANDS)
@@ -150,6 +151,9 @@ def test_light_commands_import_only_what_they_need(args: list[str]) -> None:
         "import io, sys, contextlib\nfrom doctor.cli import main\n"
         f"with contextlib.redirect_stdout(io.StringIO()):\n    code = main({args!r})\n"
         f"loaded = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        "loaded += sorted(m for m in sys.modules if m.startswith('checks.') and m.count('.') > 1"
+        " and not m.endswith('.const'))\n"
+        "loaded += sorted(m for m in sys.modules if m in ('doctor.model', 'doctor.context', 'doctor.config'))\n"
         "print('CODE=%s LOADED=%s' % (code, ','.join(loaded)))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_environ())

@@ -1,0 +1,6 @@
+"""Constants the `fernet` check's Check class and rules share; no imports, since `doctor list` loads it."""
+
+from __future__ import annotations
+
+CURRENT = "ENCRYPTION_KEY"
+NEW = "ENCRYPTION_KEY_NEW"  # set only while a key rotation is under way

@@ -1,0 +1,9 @@
+"""Constants the `secret_key` check's Check class and rules share; no imports, since `doctor list` loads it."""
+
+from __future__ import annotations
+
+# The other secrets SECRET_KEY must not share a value with.
+OTHER_SECRETS = (
+    "ENCRYPTION_KEY", "ENCRYPTION_KEY_NEW", "MAIL_PASSWORD", "GOOGLE_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY",
+    "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN",
+)
