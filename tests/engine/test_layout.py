@@ -100,7 +100,8 @@ def test_every_integration_is_one_package_of_the_same_shape() -> None:
     for check in builtin:
         folder = ROOT / "checks" / check.id
         assert type(check).__module__ == f"checks.{check.id}", "the Check class lives in the package's __init__"
-        assert (folder / "__init__.py").is_file() and (folder / "static.py").is_file(), check.id
+        for name in ("__init__.py", "const.py", "static.py"):
+            assert (folder / name).is_file(), f"checks/{check.id}/{name}"
         assert (folder / "probe.py").is_file() == check.network, f"{check.id}: probe.py iff the check is network"
         assert check.catalog, f"{check.id} declares no finding catalog"
     flat = sorted(p.name for p in (ROOT / "checks").glob("*.py"))
