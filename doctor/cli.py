@@ -162,7 +162,7 @@ def run_checks(argv: Sequence[str]) -> int:
         print(f"doctor: {exc}", file=sys.stderr)
         return EXIT_USAGE
     options = RunOptions(timeout=args.timeout, offline=args.offline, write_probe=args.write_probe,
-                         send_test_email=args.send_test_email)
+                         send_test_email=args.send_test_email, verbose=args.verbose)
     ctx = Context(config, options)
     deadline = args.deadline or default_deadline(args.timeout)
     spinner = args.format == "text" and _use_color(args, sys.stderr)

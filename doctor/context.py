@@ -22,6 +22,7 @@ class RunOptions:
     offline: bool = False
     write_probe: bool = False
     send_test_email: str | None = None
+    verbose: bool = False  # -v: a check may add detail it leaves out by default (never a secret)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
