@@ -97,10 +97,7 @@ def _report_context(ctx: Context, config: Config) -> dict[str, Any]:
 
 
 def _execute(registry: Registry, ctx: Context, deadline: float, spinner: bool) -> tuple[list, bool]:
-    import asyncio
-
     from doctor.model import Status
-    from doctor.runner import Runner
 
     finished: list[str] = []
     status_display = None
@@ -115,12 +112,29 @@ def _execute(registry: Registry, ctx: Context, deadline: float, spinner: bool) -
         if status_display is not None:
             status_display.update(f"Running checks… {len(finished)}/{len(registry.checks)} done ({result.id})")
 
-    runner = Runner(registry.checks, ctx, deadline, on_result=progress)
+    results = None
+    runner = None
     try:
-        results = asyncio.run(runner.run())
+        if ctx.offline:  # no connection to wait on: drive the checks without loading asyncio
+            from doctor.inline import run_inline
+
+            results = run_inline(registry.checks, ctx, deadline, on_result=progress)
+            finished.clear()
+        if results is None:
+            import asyncio
+
+            from doctor.runner import Runner
+
+            runner = Runner(registry.checks, ctx, deadline, on_result=progress)
+            results = asyncio.run(runner.run())
         interrupted = False
     except KeyboardInterrupt:
-        results = runner.collect("interrupted before it finished", status=Status.SKIPPED)
+        if runner is not None:
+            results = runner.collect("interrupted before it finished", status=Status.SKIPPED)
+        else:
+            from doctor.outcome import result_for
+
+            results = [result_for(c, Status.SKIPPED, reason="interrupted before it finished") for c in registry.checks]
         interrupted = True
     finally:
         if status_display is not None:
@@ -151,9 +165,9 @@ def run_checks(argv: Sequence[str]) -> int:
     from doctor.config import ConfigError, load_config
     from doctor.context import Context, RunOptions
     from doctor.model import Severity
+    from doctor.outcome import default_deadline
     from doctor.registry import SelectionError, discover
     from doctor.report import build_report
-    from doctor.runner import default_deadline
 
     try:
         config = load_config(args.env_files, os.environ)

@@ -7,6 +7,7 @@ work tree, there is simply no finding.
 from __future__ import annotations
 
 import shlex
+import sys
 from pathlib import Path
 
 from doctor import Finding, Fix, Severity
@@ -18,13 +19,33 @@ _TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
 
 
 async def _git(directory: Path, timeout: float, *args: str) -> int | None:
-    """Exit status of `git -C directory args…`, or None when git is missing or too slow."""
-    import asyncio  # here, not at the top: `doctor list` imports this package and must stay light
+    """Exit status of `git -C directory args…`, or None when git is missing or too slow.
 
+    Under the concurrent runner git runs as an asyncio subprocess, so the other checks' network
+    waits go on meanwhile; in an inline (`--offline`) run, where no loop runs and asyncio is not
+    even imported, it runs as a plain subprocess with the same timeout.
+    """
+    command = ("git", "-C", str(directory), *args)
+    asyncio = sys.modules.get("asyncio")
+    loop_running = False
+    if asyncio is not None:
+        try:
+            asyncio.get_running_loop()
+            loop_running = True
+        except RuntimeError:
+            pass
+    if not loop_running:
+        import subprocess
+
+        try:
+            return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=timeout, check=False).returncode
+        except (OSError, subprocess.TimeoutExpired):
+            return None
     try:
         process = await asyncio.create_subprocess_exec(
-            "git", "-C", str(directory), *args,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
     except OSError:
         return None
