@@ -53,13 +53,11 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_parser() -> argparse.ArgumentParser:
-    import argparse
+    from doctor.arguments import parser as make_parser
 
-    parser = argparse.ArgumentParser(
-        prog="doctor",
-        description="Diagnose a Chaski app's configuration and integrations. "
-                    "Subcommands: list, explain, stripe-verify (see `doctor SUBCOMMAND --help`).",
-    )
+    parser = make_parser(
+        "doctor", "Diagnose a Chaski app's configuration and integrations. "
+                  "Subcommands: list, explain, stripe-verify (see `doctor SUBCOMMAND --help`).")
     add_config_arguments(parser)
     parser.add_argument("--offline", action="store_true", help="open no connection: static checks only")
     parser.add_argument("--only", type=_ids, metavar="IDS", help="comma-separated check ids to run")

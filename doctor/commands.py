@@ -6,10 +6,10 @@ reads the configuration or opens a connection.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
+from doctor import arguments
 from doctor.catalog import CatalogRow, all_rows, closest, rows_of
 from doctor.check import Check
 from doctor.exitcodes import EXIT_OK, EXIT_USAGE
@@ -30,7 +30,7 @@ def _check_dict(check: Check) -> dict[str, Any]:
 
 def list_command(argv: Sequence[str]) -> int:
     """`doctor list`: every installed check; with `--findings`, every finding id as well."""
-    parser = argparse.ArgumentParser(prog="doctor list", description="List every installed check.")
+    parser = arguments.parser("doctor list", "List every installed check.")
     parser.add_argument("--findings", action="store_true", help="also list every finding id the checks declare")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
@@ -68,8 +68,7 @@ def _print_findings(rows: list[CatalogRow]) -> None:
 
 def explain_command(argv: Sequence[str]) -> int:
     """`doctor explain ID`: what a check id or a finding id means, its causes and its fix."""
-    parser = argparse.ArgumentParser(
-        prog="doctor explain", description="Explain a check id (postgres) or a finding id (postgres.auth_failed).")
+    parser = arguments.parser("doctor explain", "Explain a check id (postgres) or a finding id (postgres.auth_failed).")
     parser.add_argument("id", metavar="ID")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)

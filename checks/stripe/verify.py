@@ -20,6 +20,7 @@ from typing import Any
 
 from checks.common import strip_quotes
 from checks.stripe.const import WEBHOOK
+from doctor import arguments
 from doctor.cli import add_config_arguments
 from doctor.config import Config, ConfigError, load_config
 from doctor.secret import fingerprint
@@ -224,8 +225,7 @@ def _explain_mismatch(payload: str, header: str, config: Config, secret: str, wh
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="doctor stripe-verify",
-                                     description="Verify a captured Stripe webhook delivery offline.")
+    parser = arguments.parser("doctor stripe-verify", "Verify a captured Stripe webhook delivery offline.")
     parser.add_argument("--payload", required=True, metavar="FILE", help="the raw request body, as received")
     parser.add_argument("--signature", required=True, metavar="HEADER", help="the Stripe-Signature header value")
     add_config_arguments(parser)
