@@ -6,6 +6,7 @@ work tree, there is simply no finding.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -35,13 +36,7 @@ async def _git(directory: Path, timeout: float, *args: str) -> int | None:
         except RuntimeError:
             pass
     if not loop_running:
-        import subprocess
-
-        try:
-            return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, timeout=timeout, check=False).returncode
-        except (OSError, subprocess.TimeoutExpired):
-            return None
+        return _git_blocking(command, timeout)
     try:
         process = await asyncio.create_subprocess_exec(
             *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
@@ -57,17 +52,50 @@ async def _git(directory: Path, timeout: float, *args: str) -> int | None:
         return None
 
 
+def _git_blocking(command: tuple[str, ...], timeout: float) -> int | None:
+    """The exit status, waiting on a pidfd where Linux has one (Popen.wait(timeout) polls in sleeps)."""
+    import select
+    import subprocess
+
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    try:
+        if pidfd is not None:
+            ready, _, _ = select.select([pidfd], [], [], timeout)
+            if ready:
+                return process.wait()
+        else:
+            return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+    process.kill()
+    process.wait()
+    return None
+
+
 async def git_findings(parsed: DotenvFile, timeout: float) -> list[Finding]:
     """`dotenv.tracked_by_git` or `dotenv.not_gitignored` for a file inside a git work tree."""
     path = Path(parsed.path)
     if not path.is_file() or path.name.lower().endswith(_TEMPLATE_SUFFIXES):
         return []
     directory, name = path.resolve().parent, path.name
-    if await _git(directory, timeout, "rev-parse", "--is-inside-work-tree") != 0:
+    # ls-files answers 0 tracked, 1 untracked in a work tree, 128 no work tree (or no git at all)
+    tracked = await _git(directory, timeout, "ls-files", "--error-unmatch", "--", name)
+    if tracked not in (0, 1):
         return []
     secrets = tuple(dict.fromkeys(b.key for b in parsed.assignments if b.key and is_secret_name(b.key)))
     ignore_file = shlex.quote(str(Path(parsed.path).parent / ".gitignore"))
-    if await _git(directory, timeout, "ls-files", "--error-unmatch", "--", name) == 0:
+    if tracked == 0:
         return [Finding(
             "dotenv.tracked_by_git", Severity.ERROR,
             f"{parsed.path} is tracked by git: the secrets in it are in the repository's history",
