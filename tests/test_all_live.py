@@ -41,7 +41,7 @@ CANARY_SECRETS = {
 BROKEN_FINDINGS = {
     "fernet.truncated": ("critical", {"ENCRYPTION_KEY"}),
     "postgres.auth_failed": ("critical", {"DATABASE_URL"}),
-    "redis.auth_failed": ("error", {"REDIS_URL"}),
+    "redis.auth_failed": ("critical", {"REDIS_URL"}),
     "smtp.auth_failed": ("error", {"MAIL_USERNAME", "MAIL_PASSWORD"}),
     "oauth.client_secret_wrong": ("error", {"GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"}),
     "s3.access_key_unknown": ("error", {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}),

@@ -97,12 +97,12 @@ class RedisCheck(Check):
             "Remove the unsupported ?option=… from REDIS_URL.",
             causes="An option of another client library or a typo in an option name."),
         FindingSpec(
-            "auth_required", Severity.ERROR,
+            "auth_required", Severity.CRITICAL,
             "The Redis server requires a password and REDIS_URL has none, so every command is refused (NOAUTH).",
             "Put the password in the URL: redis://:<password>@host:port/0.",
             causes="A URL without its password, or requirepass turned on after the URL was written."),
         FindingSpec(
-            "auth_failed", Severity.ERROR,
+            "auth_failed", Severity.CRITICAL,
             "The Redis server rejects the password (or user) in REDIS_URL.",
             "Copy the current URL again (heroku config:get REDIS_URL), or use the server's requirepass.",
             causes="Heroku rotated the Redis credentials and a copy of the old URL is still in use, or a mistyped "
@@ -123,12 +123,12 @@ class RedisCheck(Check):
             "Trust the server's CA, or for Heroku Redis pass ssl_cert_reqs=None in the app's redis.from_url().",
             causes="Heroku Redis's self-signed certificate, or a private CA the app does not trust."),
         FindingSpec(
-            "dns", Severity.ERROR,
+            "dns", Severity.CRITICAL,
             "The Redis host in REDIS_URL does not resolve, so sessions and cache fail.",
             "Compare REDIS_URL with `heroku redis:info` and correct the host.",
             causes="A typo in the host, or an add-on that was removed or moved by maintenance."),
         FindingSpec(
-            "refused", Severity.ERROR,
+            "refused", Severity.CRITICAL,
             "Nothing listens at REDIS_URL's host and port (or socket path): Redis is not running there.",
             "Start Redis locally (redis-server), or correct the port; on Heroku compare with `heroku redis:info`.",
             causes="Redis not started locally, a wrong port, or a socket file that does not exist."),
@@ -167,7 +167,17 @@ class RedisCheck(Check):
             "memory_evicting", Severity.INFO,
             "Redis is at 80 % or more of maxmemory and evicts keys, so cached values and sessions may vanish early.",
             "Upgrade the plan if sessions must not be dropped.",
-            causes="A cache that fills the plan's memory, as an LRU cache is meant to."),
+            causes="A cache that fills the plan's memory, as an LRU cache is meant to. A volatile-* policy (only "
+                   "keys with a TTL go); an allkeys-* policy is reported as eviction_allkeys."),
+        FindingSpec(
+            "eviction_allkeys", Severity.WARNING,
+            "Redis's maxmemory-policy is allkeys-*: under memory pressure it evicts any key, sessions (users are "
+            "logged out) and rate-limit counters included.",
+            "Use volatile-lru (heroku redis:maxmemory REDIS_URL --policy volatile-lru), so only keys with a TTL "
+            "are evicted.",
+            causes="A policy chosen for a pure cache (allkeys-lru is the usual cache advice) on the Redis that "
+                   "also holds the app's sessions.",
+            docs=_HEROKU_DOCS),
         FindingSpec(
             "maxmemory_unset", Severity.INFO,
             "The production Redis reports no maxmemory limit, so memory grows until the host runs out.",
@@ -176,8 +186,11 @@ class RedisCheck(Check):
         FindingSpec(
             "clients_high", Severity.WARNING,
             "Redis has 80 % or more of its client connections in use: a few more and new connections fail.",
-            "Lower the app's pool size (max_connections) or upgrade the plan.",
-            causes="Pools across dynos and workers that grow with traffic, or connections never closed."),
+            "See which group holds them (the finding names it): share one client per process, bound its pool "
+            "(max_connections), let Redis close idle clients (heroku redis:timeout), or upgrade the plan.",
+            causes="Pools across dynos and workers that grow with traffic (dynos × workers × pool size), or a client "
+                   "created per request and never closed: many clients idle for a minute or more. CLIENT LIST groups "
+                   "them by name and host; where it is renamed or denied, the counts come from INFO."),
         FindingSpec(
             "latency_high", Severity.INFO,
             "A Redis PING took 250 ms or more, which every cache and session lookup pays.",

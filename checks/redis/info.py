@@ -1,6 +1,11 @@
-"""The redis check's reading of INFO: memory, clients, latency and version against the limits.
+"""The redis check's reading of INFO: memory, eviction policy, clients, latency and version.
 
-A pure function of what INFO returned, so the thresholds are tested without a server near them.
+A pure function of what INFO returned (and, when the client slots are crowded, of the CLIENT LIST
+grouping in clients.py), so the thresholds are tested without a server near them. `HIGH` (80 %)
+of maxmemory or of maxclients is the line the check has always warned at. The eviction rule reads
+`maxmemory_policy` as a session store needs it: an `allkeys-*` policy lets Redis evict any key,
+sessions and rate-limit counters included, once `maxmemory` is reached (a limit of 0 never
+evicts, so it is not reported); `volatile-lru` evicts only keys with a TTL.
 """
 
 from __future__ import annotations
@@ -8,19 +13,11 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
+from checks.redis.clients import HIGH, Listing, clients_finding
 from checks.redis.static import Target, redis_finding
 from doctor import Context, Finding, Fix, Severity
 
-HIGH = 0.8
 SLOW_PING_MS = 250
-
-
-def clients_fix(ctx: Context, target: Target) -> Fix:
-    """How to make room for more Redis clients, locally or on Heroku."""
-    if target.local and not ctx.uses_heroku_config:
-        return Fix("Close idle clients or raise the server's limit (maxclients in redis.conf).")
-    return Fix("Lower the app's pool size (max_connections) or upgrade the plan (mini 20 clients, premium-0 40, "
-               "premium-1 80).", ("heroku redis:info", "heroku addons:upgrade heroku-redis:premium-0"))
 
 
 def _number(info: dict[str, Any], key: str) -> int:
@@ -29,36 +26,65 @@ def _number(info: dict[str, Any], key: str) -> int:
     return 0
 
 
-def info_findings(ctx: Context, target: Target, info: dict[str, Any], latency_ms: float) -> list[Finding]:
-    """Memory, clients, latency and version from INFO; a healthy server gives nothing above info."""
-    findings = []
+def client_counts(info: dict[str, Any]) -> tuple[int, int]:
+    """(connected_clients, maxclients) from INFO, 0 where INFO lacks them."""
+    return _number(info, "connected_clients"), _number(info, "maxclients")
+
+
+def clients_crowded(info: dict[str, Any]) -> bool:
+    """True when INFO shows `HIGH` of maxclients in use: the case for reading CLIENT LIST."""
+    clients, max_clients = client_counts(info)
+    return bool(max_clients) and clients >= HIGH * max_clients
+
+
+def _eviction_fix(ctx: Context) -> Fix:
+    text = ("Evict only keys that carry a TTL (volatile-lru), so keys the app keeps without one stay; "
+            "or noeviction, where writes fail at the limit instead (then watch memory).")
+    if ctx.uses_heroku_config:
+        return Fix(text, (f"heroku redis:maxmemory REDIS_URL --policy volatile-lru{ctx.heroku_app_flag()}",))
+    return Fix(text + " Set `maxmemory-policy volatile-lru` in redis.conf or in your provider's settings.")
+
+
+def _memory_findings(ctx: Context, target: Target, info: dict[str, Any]) -> list[Finding]:
     used, limit = _number(info, "used_memory"), _number(info, "maxmemory")
     policy = str(info.get("maxmemory_policy", "unknown"))
+    flag = ctx.heroku_app_flag()
     plan_fix = Fix("See the plan's usage and upgrade if it stays high.",
-                   ("heroku redis:info", "heroku addons:upgrade heroku-redis:<bigger plan>"))
-    if limit and used >= HIGH * limit:
-        usage = f"{used / limit:.0%} of maxmemory ({used // 1024**2} of {limit // 1024**2} MB)"
-        if policy == "noeviction":
-            findings.append(redis_finding(
-                "memory_high", Severity.WARNING, f"Redis memory at {usage} with policy noeviction",
-                "At the limit every write fails with `OOM command not allowed when used memory > 'maxmemory'`: "
-                "sessions cannot be created.", plan_fix))
-        else:
-            findings.append(redis_finding(
-                "memory_evicting", Severity.INFO, f"Redis memory at {usage}; policy {policy} evicts keys",
-                f"Older keys are dropped to make room ({_number(info, 'evicted_keys')} evicted so far): "
-                "cached values and sessions may disappear early.", None))
-    elif not limit and not target.local and (ctx.production or ctx.on_heroku):
-        findings.append(redis_finding(
-            "maxmemory_unset", Severity.INFO, "Redis reports no maxmemory limit",
-            "Managed plans normally set one; without it memory grows until the host runs out.", None))
-    clients, max_clients = _number(info, "connected_clients"), _number(info, "maxclients")
-    if max_clients and clients >= HIGH * max_clients:
-        findings.append(redis_finding(
-            "clients_high", Severity.WARNING, f"Redis has {clients} of {max_clients} client connections in use",
-            "The count includes this check's own connection. At the limit new connections fail with "
-            "`ERR max number of clients reached`.",
-            clients_fix(ctx, target)))
+                   (f"heroku redis:info{flag}", f"heroku addons:upgrade heroku-redis:<bigger plan>{flag}"))
+    usage = f"{used / limit:.0%} of maxmemory ({used / 2**20:.1f} of {limit / 2**20:.1f} MB)" if limit else ""
+    evicted = _number(info, "evicted_keys")
+    if limit and policy.startswith("allkeys-"):
+        return [redis_finding(
+            "eviction_allkeys", Severity.WARNING, f"Redis evicts any key when memory is full (policy {policy})",
+            f"Memory is at {usage}, {evicted} keys evicted so far. Under memory pressure {policy} drops any key, "
+            "sessions (users are logged out) and rate-limit counters included, not only cache entries.",
+            _eviction_fix(ctx))]
+    if not limit or used < HIGH * limit:
+        if not limit and not target.local and (ctx.production or ctx.on_heroku):
+            return [redis_finding(
+                "maxmemory_unset", Severity.INFO, "Redis reports no maxmemory limit",
+                "Managed plans normally set one; without it memory grows until the host runs out.", None)]
+        return []
+    if policy == "noeviction":
+        return [redis_finding(
+            "memory_high", Severity.WARNING, f"Redis memory at {usage} with policy noeviction",
+            "At the limit every write fails with `OOM command not allowed when used memory > 'maxmemory'`: "
+            "sessions cannot be created.", plan_fix)]
+    return [redis_finding(
+        "memory_evicting", Severity.INFO, f"Redis memory at {usage}; policy {policy} evicts keys",
+        f"Older keys are dropped to make room ({evicted} evicted so far): cached values and sessions with a TTL "
+        "may disappear early.", None)]
+
+
+def info_findings(ctx: Context, target: Target, info: dict[str, Any], latency_ms: float,
+                  listing: Listing | None = None) -> list[Finding]:
+    """Memory, clients, latency and version from INFO; a healthy server gives nothing above info.
+
+    `listing` is CLIENT LIST's grouping, read by the probe when `clients_crowded(info)`.
+    """
+    findings = _memory_findings(ctx, target, info)
+    if clients_crowded(info):
+        findings.append(clients_finding(ctx, target, *client_counts(info), listing))
     if latency_ms >= SLOW_PING_MS:
         findings.append(redis_finding(
             "latency_high", Severity.INFO, f"Redis PING took {latency_ms:.0f} ms",

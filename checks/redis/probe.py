@@ -1,7 +1,8 @@
 """The redis check's live half: PING with redis-py asyncio, classify failures, read INFO.
 
-Read-only: PING and INFO only (CONFIG is disabled on managed Redis). Every operation is bounded
-by ctx.timeout and redis-py's retries are off. Library messages are scrubbed before display.
+Read-only: PING, INFO and, when the client slots are crowded, CLIENT LIST (never CONFIG, which
+managed Redis disables). Every operation is bounded by ctx.timeout, every reply by the size cap of
+clients.py, and redis-py's retries are off. Library messages are scrubbed before display.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from checks.redis.info import clients_fix, info_findings
+from checks.redis.clients import bounded_parser, clients_fix, read_clients
+from checks.redis.info import client_counts, clients_crowded, info_findings
 from checks.redis.static import Target, redis_finding
 from doctor import Context, Finding, Fix, Severity
 
@@ -48,14 +50,17 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _client(url: str, timeout: float, **extra: Any) -> Any:
     import redis.asyncio
+    from redis.asyncio.connection import parse_url
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
 
     # retry_on_timeout is deprecated in redis-py 6+ (a DeprecationWarning); its default is already
-    # off, and an explicit zero-attempt Retry replaces the client's default of three retries.
+    # off, and an explicit zero-attempt Retry replaces the client's default of three retries. The
+    # URL's own ?protocol= wins over keyword arguments, so the bounded parser follows it.
+    parser = bounded_parser(parse_url(url).get("protocol"))
     return redis.asyncio.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
                                   retry=Retry(NoBackoff(), 0), single_connection_client=True,
-                                  health_check_interval=0, **extra)
+                                  health_check_interval=0, parser_class=parser, **extra)
 
 
 async def _ping(url: str, timeout: float, **extra: Any) -> tuple[Any, BaseException | None, float]:
@@ -114,8 +119,9 @@ def _service_fix(ctx: Context, target: Target) -> Fix:
     if target.local and not ctx.uses_heroku_config:
         return Fix("Start Redis locally (or fix the port in REDIS_URL).",
                    ("redis-server", "brew services start redis", "sudo systemctl start redis-server"))
+    flag = ctx.heroku_app_flag()
     return Fix("Heroku may have moved the add-on (maintenance rotates host and password): compare REDIS_URL "
-               "with what Heroku reports.", ("heroku redis:info", "heroku config:get REDIS_URL"))
+               "with what Heroku reports.", (f"heroku redis:info{flag}", f"heroku config:get REDIS_URL{flag}"))
 
 
 async def classify(ctx: Context, target: Target, exc: BaseException) -> Finding:
@@ -126,17 +132,20 @@ async def classify(ctx: Context, target: Target, exc: BaseException) -> Finding:
     message = " ".join(str(e) for e in chain)
     where = target.address
     fix = _service_fix(ctx, target)
+    get_url = (f"heroku config:get REDIS_URL{ctx.heroku_app_flag()}",) if ctx.uses_heroku_config else ()
     if isinstance(exc, rex.AuthenticationError) or "NOAUTH" in message or "WRONGPASS" in message:
         if not target.has_password:
-            return redis_finding("auth_required", Severity.ERROR,
+            return redis_finding("auth_required", Severity.CRITICAL,
                                  f"Redis at {where} requires a password; REDIS_URL has none",
-                                 "Every command is refused with NOAUTH, so sessions and cache fail.",
-                                 Fix("Put the password in the URL: redis://:<password>@host:port/0.",
-                                     ("heroku config:get REDIS_URL",) if ctx.uses_heroku_config else ()))
-        return redis_finding("auth_failed", Severity.ERROR, f"Redis at {where} rejects the password in REDIS_URL",
-                             "The server answered WRONGPASS (invalid username-password pair).",
+                                 "Every command is refused with NOAUTH: sessions and rate limits live there, so the "
+                                 "app cannot serve.",
+                                 Fix("Put the password in the URL: redis://:<password>@host:port/0.", get_url))
+        return redis_finding("auth_failed", Severity.CRITICAL, f"Redis at {where} rejects the password in REDIS_URL",
+                             "The server answered WRONGPASS (invalid username-password pair): sessions and rate "
+                             "limits live there, so the app cannot serve.",
                              Fix("Copy the current URL again: Heroku rotates Redis credentials.",
-                                 ("heroku config:get REDIS_URL", "heroku redis:credentials")) if ctx.uses_heroku_config
+                                 (*get_url, f"heroku redis:credentials{ctx.heroku_app_flag()}"))
+                             if ctx.uses_heroku_config
                              else Fix("Use the password set with `requirepass` (or remove it from REDIS_URL)."))
     if isinstance(exc, rex.ResponseError) and "DB index is out of range" in message:
         return redis_finding("db_out_of_range", Severity.ERROR,
@@ -153,11 +162,14 @@ async def classify(ctx: Context, target: Target, exc: BaseException) -> Finding:
     if verify is not None:
         return await _tls_verify_failed(ctx, target, verify)
     if any(isinstance(e, socket.gaierror) for e in chain):
-        return redis_finding("dns", Severity.ERROR, f"The Redis host in REDIS_URL does not resolve ({target.address})",
-                             "DNS has no address for it: a typo, or an add-on that was removed.", fix)
+        return redis_finding("dns", Severity.CRITICAL,
+                             f"The Redis host in REDIS_URL does not resolve ({target.address})",
+                             "DNS has no address for it: a typo, or an add-on that was removed. Sessions and rate "
+                             "limits live there, so the app cannot serve.", fix)
     if any(isinstance(e, ConnectionRefusedError | FileNotFoundError) for e in chain):
-        return redis_finding("refused", Severity.ERROR, f"Nothing is listening at {where} (connection refused)",
-                             "Redis is not running there, or the port is wrong.", fix)
+        return redis_finding("refused", Severity.CRITICAL, f"Nothing is listening at {where} (connection refused)",
+                             "Redis is not running there, or the port is wrong. Sessions and rate limits live "
+                             "there, so the app cannot serve.", fix)
     timed_out = any(isinstance(e, TimeoutError | rex.TimeoutError | asyncio.TimeoutError) for e in chain)
     if target.tls and target.scheme != "unix" and (timed_out or any(isinstance(e, ssl.SSLError) for e in chain)):
         if await _answers_plain(target, ctx.timeout):
@@ -168,8 +180,7 @@ async def classify(ctx: Context, target: Target, exc: BaseException) -> Finding:
     if not target.tls and target.scheme != "unix" and not timed_out and await _speaks_tls(target, ctx.timeout):
         return redis_finding("plain_to_tls_port", Severity.ERROR, f"REDIS_URL uses redis:// but {where} expects TLS",
                              "The server closes the connection on plaintext commands. Heroku Redis 6+ needs rediss://.",
-                             Fix("Use rediss:// (Heroku sets REDIS_URL to it; check it).",
-                                 ("heroku config:get REDIS_URL",) if ctx.uses_heroku_config else ()))
+                             Fix("Use rediss:// (Heroku sets REDIS_URL to it; check it).", get_url))
     if timed_out:
         if target.local and not ctx.uses_heroku_config:
             fix = Fix("Check the port in REDIS_URL: something accepts connections there but does not answer "
@@ -201,11 +212,11 @@ async def _tls_verify_failed(ctx: Context, target: Target, error: ssl.SSLCertVer
                          Fix("Either trust the server's CA, or, for Heroku Redis, pass ssl_cert_reqs=None in the app: "
                         "redis.from_url(REDIS_URL, ssl_cert_reqs=None), or append ?ssl_cert_reqs=none to REDIS_URL "
                         "(Heroku rewrites REDIS_URL on credential rotation, so prefer the code change).",
-                        ("heroku redis:info",) if ctx.uses_heroku_config else ()))
+                        (f"heroku redis:info{ctx.heroku_app_flag()}",) if ctx.uses_heroku_config else ()))
 
 
 async def probe(ctx: Context, target: Target) -> list[Finding]:
-    """PING, then INFO; findings for failures and for a server near its limits."""
+    """PING, then INFO (and CLIENT LIST when the slots are crowded); findings for failures and limits."""
     client, error, elapsed_ms = await _ping(target.url, ctx.timeout)
     if client is None:
         if isinstance(error, TypeError | ValueError):
@@ -219,9 +230,10 @@ async def probe(ctx: Context, target: Target) -> list[Finding]:
             await client.ping()
             latency_ms = (time.monotonic() - started) * 1000
             info = await client.info()
+        listing = await read_clients(client, client_counts(info)[0], ctx.timeout) if clients_crowded(info) else None
     except Exception as exc:  # noqa: BLE001 - INFO may be renamed/disabled on managed Redis
         return [redis_finding("info_unavailable", Severity.INFO, "Redis answered PING but not INFO",
                               f"Memory and client limits were not checked ({type(exc).__name__}).", None)]
     finally:
         await _close(client)
-    return info_findings(ctx, target, info, min(latency_ms, elapsed_ms))
+    return info_findings(ctx, target, info, min(latency_ms, elapsed_ms), listing)

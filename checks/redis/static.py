@@ -170,16 +170,18 @@ def _platform_findings(ctx: Context, scheme: str, host: str, port: int | None, d
     if not ctx.uses_heroku_config:
         return []
     where = "on a Heroku dyno" if ctx.on_heroku else "in production"
+    flag = ctx.heroku_app_flag()
     if scheme == "unix" or host.lower() in LOCAL_HOSTS:
         return [redis_finding(
             "localhost_in_production", Severity.ERROR, f"REDIS_URL points at this machine {where}",
             "A dyno has no Redis of its own: sessions and cache fail on every request.",
             Fix("Attach Heroku Redis; it sets REDIS_URL itself.",
-                ("heroku addons:create heroku-redis:mini", "heroku config:get REDIS_URL")))]
+                (f"heroku addons:create heroku-redis:mini{flag}", f"heroku config:get REDIS_URL{flag}")))]
     if scheme == "redis":
         # No `heroku config:set` here: the add-on owns REDIS_URL and rewrites it on credential rotation.
         fix = Fix(f"Use the rediss:// URL your provider gives ({masked_url('rediss', host, port, db or '0')}); "
-                  "Heroku Redis sets it in REDIS_URL itself.", ("heroku redis:info", "heroku config:get REDIS_URL"))
+                  "Heroku Redis sets it in REDIS_URL itself.",
+                  (f"heroku redis:info{flag}", f"heroku config:get REDIS_URL{flag}"))
         return [redis_finding(
             "not_tls", Severity.WARNING, f"REDIS_URL uses redis:// (no TLS) to a remote host {where}",
             "The password and every cached value cross the network in clear text, and Heroku Redis 6+ "
@@ -189,8 +191,9 @@ def _platform_findings(ctx: Context, scheme: str, host: str, port: int | None, d
 
 def _url_fix(ctx: Context, text: str) -> Fix:
     if ctx.uses_heroku_config:
+        flag = ctx.heroku_app_flag()
         return Fix(text + " On Heroku the add-on sets REDIS_URL; check it.",
-                   ("heroku config:get REDIS_URL", "heroku redis:info"))
+                   (f"heroku config:get REDIS_URL{flag}", f"heroku redis:info{flag}"))
     return ctx.set_fix(VAR, "redis://localhost:6379/0", text=text)
 
 

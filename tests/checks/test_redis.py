@@ -124,6 +124,15 @@ def test_not_tls_in_production_and_on_dyno() -> None:
     assert offline("redis://localhost:6379/0") == []
 
 
+def test_heroku_commands_name_the_app_when_known() -> None:
+    remote = "redis://:pw-not-shown@ec2-34-5-6-7.compute-1.amazonaws.com:25070"
+    for url, finding_id in ((remote, "redis.not_tls"), ("redis://localhost:6379/0", "redis.localhost_in_production"),
+                            ("localhost:6379", "redis.scheme_invalid")):
+        fix = get(offline(url, DYNO="web.1", HEROKU_APP_NAME="chaski-app"), finding_id).fix
+        heroku = [c for c in fix.commands if c.startswith("heroku ")]
+        assert heroku and all(c.endswith(" -a chaski-app") for c in heroku), (finding_id, fix.commands)
+
+
 def test_localhost_in_production() -> None:
     assert_finding(offline("redis://localhost:6379/0", **PROD), "redis.localhost_in_production", Severity.ERROR)
     assert_finding(offline("unix:///tmp/redis.sock", DYNO="web.1"), "redis.localhost_in_production", Severity.ERROR)

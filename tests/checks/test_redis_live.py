@@ -65,12 +65,12 @@ def test_healthy_prod_over_trusted_tls(redis_tls: RedisServer, monkeypatch: pyte
 
 
 def test_auth_required(redis_auth: RedisServer) -> None:
-    assert_finding(live(redis_auth.url(password="")), "redis.auth_required", Severity.ERROR)
+    assert_finding(live(redis_auth.url(password="")), "redis.auth_required", Severity.CRITICAL)
 
 
 def test_auth_failed(redis_auth: RedisServer) -> None:
     findings = live(redis_auth.url(password=CANARY))
-    assert_finding(findings, "redis.auth_failed", Severity.ERROR)
+    assert_finding(findings, "redis.auth_failed", Severity.CRITICAL)
     assert CANARY not in findings_text(findings)
     heroku = get(live(redis_auth.url(password=CANARY, host="127.0.0.2"), DYNO="web.1"), "redis.auth_failed")
     assert "heroku config:get REDIS_URL" in heroku.fix.commands
@@ -86,13 +86,13 @@ def test_unknown_url_option(redis_auth: RedisServer) -> None:
 
 def test_refused() -> None:
     findings = live(f"redis://:{CANARY}@127.0.0.1:{free_port()}/0")
-    assert_finding(findings, "redis.refused", Severity.ERROR)
+    assert_finding(findings, "redis.refused", Severity.CRITICAL)
     assert "redis-server" in get(findings, "redis.refused").fix.commands
-    assert_finding(live("unix:///nonexistent/doctor-redis.sock"), "redis.refused", Severity.ERROR)
+    assert_finding(live("unix:///nonexistent/doctor-redis.sock"), "redis.refused", Severity.CRITICAL)
 
 
 def test_dns() -> None:
-    assert_finding(live("redis://doctor-no-such-host.invalid:6379/0"), "redis.dns", Severity.ERROR)
+    assert_finding(live("redis://doctor-no-such-host.invalid:6379/0"), "redis.dns", Severity.CRITICAL)
 
 
 def test_timeout_is_fast() -> None:
@@ -179,13 +179,27 @@ def test_memory_high_with_noeviction(redis_small_memory: RedisServer) -> None:
     assert "OOM" in get(findings, "redis.memory_high").detail
 
 
-def test_memory_high_with_eviction_is_info(redis_small_memory: RedisServer) -> None:
-    with redis_small_memory.client() as client:  # arrangement only; the check never uses CONFIG
-        client.config_set("maxmemory-policy", "allkeys-lru")
-    _fill(redis_small_memory, 0.85)
-    findings = live(redis_small_memory.url())
+def test_memory_high_with_volatile_eviction_is_info(redis_volatile: RedisServer) -> None:
+    _fill(redis_volatile, 0.85)
+    findings = live(redis_volatile.url())
+    assert [f.id for f in findings] == ["redis.memory_evicting"]
     assert_finding(findings, "redis.memory_evicting", Severity.INFO)
-    assert_no_warning_or_worse(findings)
+    assert "volatile-lru" in findings[0].title
+
+
+def test_allkeys_policy_can_evict_sessions(redis_allkeys: RedisServer) -> None:
+    """A server started with --maxmemory-policy allkeys-lru: a warning while memory is still low."""
+    findings = live(redis_allkeys.url())
+    assert [f.id for f in findings] == ["redis.eviction_allkeys"]
+    assert_finding(findings, "redis.eviction_allkeys", Severity.WARNING)
+    found = findings[0]
+    assert "allkeys-lru" in found.title and "logged out" in found.detail
+    assert "volatile-lru" in found.fix.text and not found.fix.commands  # locally: no heroku command
+    _fill(redis_allkeys, 0.85)  # near the limit: still the one warning, not also memory_evicting
+    assert [f.id for f in live(redis_allkeys.url())] == ["redis.eviction_allkeys"]
+    on_dyno = live(redis_allkeys.url(host="127.0.0.2"), DYNO="web.1", HEROKU_APP_NAME="chaski-app")
+    assert get(on_dyno, "redis.eviction_allkeys").fix.commands == (
+        "heroku redis:maxmemory REDIS_URL --policy volatile-lru -a chaski-app",)
 
 
 def test_info_disabled_is_info_unavailable(redis_binary: str) -> None:
@@ -342,12 +356,18 @@ def test_info_rules() -> None:
     assert_finding(info_findings(make_context(HEALTHY_PROD), target, {**healthy, "connected_clients": 16}, 1.0),
                    "redis.clients_high", Severity.WARNING)
     assert info_findings(make_context(HEALTHY_DEV), target, {**healthy, "maxmemory": 0}, 1.0) == []
+    # allkeys-* warns at any usage, but only with a limit: maxmemory 0 never evicts.
+    allkeys = {**healthy, "maxmemory_policy": "allkeys-lfu"}
+    assert_finding(info_findings(make_context(HEALTHY_PROD), target, allkeys, 1.0), "redis.eviction_allkeys",
+                   Severity.WARNING)
+    assert info_findings(make_context(HEALTHY_DEV), target, {**allkeys, "maxmemory": 0}, 1.0) == []
+    assert info_findings(make_context(HEALTHY_DEV), target, {**healthy, "maxmemory_policy": "volatile-ttl"}, 1.0) == []
 
 
 def test_password_in_query_counts_as_password(redis_auth: RedisServer) -> None:
     url = f"redis://127.0.0.1:{redis_auth.port}/0?password={CANARY}"
     findings = live(url)
-    assert_finding(findings, "redis.auth_failed", Severity.ERROR)
+    assert_finding(findings, "redis.auth_failed", Severity.CRITICAL)
     assert CANARY not in findings_text(findings)
     assert live(f"redis://127.0.0.1:{redis_auth.port}/0?password={redis_auth.password}") == []
 

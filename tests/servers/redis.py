@@ -2,9 +2,11 @@
 
 `RedisServer(...)` is a context manager: it starts `redis-server` (no persistence, bound to
 127.0.0.1), waits until it answers PING and kills it on exit. Options cover what the tests need:
-a password (`requirepass`), a small `maxmemory` with a policy, a small `maxclients`, and TLS
-with a certificate from a throwaway CA (`TlsFiles`, made with trustme). The pytest fixtures at
-the bottom wrap it; benchmarks can use the classes directly.
+a password (`requirepass`), a small `maxmemory` with a policy, a small `maxclients`, commands
+renamed on the command line (`rename_commands`, as managed Redis hides CLIENT or CONFIG), and TLS
+with a certificate from a throwaway CA (`TlsFiles`, made with trustme). `held()` keeps real
+clients connected and idle, named with CLIENT SETNAME. The pytest fixtures at the bottom wrap it;
+benchmarks can use the classes directly.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import ssl
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +61,8 @@ class RedisServer:
 
     def __init__(self, binary: str = "redis-server", *, password: str | None = None,
                  maxmemory: str | None = None, policy: str | None = None, maxclients: int | None = None,
-                 tls: TlsFiles | None = None, also_bind: str | None = None, startup_timeout: float = 10.0) -> None:
+                 tls: TlsFiles | None = None, also_bind: str | None = None, startup_timeout: float = 10.0,
+                 rename_commands: Mapping[str, str] | None = None) -> None:
         self.binary = binary
         self.password = password
         self.tls = tls
@@ -82,6 +86,8 @@ class RedisServer:
             args += ["--maxmemory-policy", policy]
         if maxclients is not None:
             args += ["--maxclients", str(maxclients)]
+        for command, new_name in (rename_commands or {}).items():  # "" removes the command
+            args += ["--rename-command", command, new_name]
         self.args = args
 
     def url(self, *, password: str | None = None, db: int = 0, scheme: str | None = None,
@@ -101,6 +107,23 @@ class RedisServer:
             options.update(ssl=True, ssl_ca_certs=str(self.tls.ca))
         options.update(kwargs)
         return redis.Redis(**options)
+
+    @contextmanager
+    def held(self, count: int, name: str = "", setname: str = "CLIENT") -> Iterator[list]:
+        """`count` real clients connected and left idle, closed on exit; each named `name` with
+        `<setname> SETNAME` (pass the new name when CLIENT is renamed on this server)."""
+        clients: list = []
+        try:
+            for _ in range(count):
+                client = self.client(single_connection_client=True)
+                client.ping()
+                if name:
+                    assert client.execute_command(setname, "SETNAME", name) in (b"OK", "OK", True)
+                clients.append(client)
+            yield clients
+        finally:
+            for client in clients:
+                client.close()
 
     def _answers(self) -> bool:
         """True when the server replies to a raw PING (NOAUTH counts: it is up)."""
@@ -196,6 +219,31 @@ def redis_small_memory(redis_binary: str) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def redis_small_clients(redis_binary: str) -> Iterator[RedisServer]:
-    """A redis-server accepting at most 10 clients."""
-    with RedisServer(redis_binary, maxclients=10) as server:
+    """A redis-server accepting at most 10 clients, also on 127.0.0.2."""
+    with RedisServer(redis_binary, maxclients=10, also_bind="127.0.0.2") as server:
+        yield server
+
+
+HIDDEN_CLIENT = "doctor-test-client-7Hq"  # what CLIENT is renamed to on `redis_client_hidden`
+
+
+@pytest.fixture
+def redis_client_hidden(redis_binary: str) -> Iterator[RedisServer]:
+    """A redis-server accepting at most 10 clients whose CLIENT command is renamed (to
+    HIDDEN_CLIENT) on the command line, as managed Redis hides it: CLIENT LIST is unknown."""
+    with RedisServer(redis_binary, maxclients=10, rename_commands={"CLIENT": HIDDEN_CLIENT}) as server:
+        yield server
+
+
+@pytest.fixture
+def redis_allkeys(redis_binary: str) -> Iterator[RedisServer]:
+    """A redis-server started with maxmemory 4 MB and `--maxmemory-policy allkeys-lru`, also on 127.0.0.2."""
+    with RedisServer(redis_binary, maxmemory="4mb", policy="allkeys-lru", also_bind="127.0.0.2") as server:
+        yield server
+
+
+@pytest.fixture
+def redis_volatile(redis_binary: str) -> Iterator[RedisServer]:
+    """A redis-server started with maxmemory 4 MB and `--maxmemory-policy volatile-lru`."""
+    with RedisServer(redis_binary, maxmemory="4mb", policy="volatile-lru") as server:
         yield server
