@@ -163,12 +163,43 @@ class PostgresCheck(Check):
             causes="A server without TLS, or sslmode=prefer falling back to an unencrypted connection."),
         FindingSpec(
             "connections_high", Severity.WARNING,
-            "The database is at 80 % or more of its connection limit: a traffic spike or a new dyno exhausts it.",
-            "Lower the app's pool size per process, or move to a plan with more connections.",
-            causes="Pools sized for one dyno multiplied by many dynos and workers, one-off consoles, or leaked "
-                   "connections."),
+            "The database is at 75 % or more of its connection limit (an error from 90 %): a traffic spike or a "
+            "new dyno exhausts it.",
+            "Size the pools to fit (WEB_CONCURRENCY × pool size × dynos below the limit), add PgBouncer, or move to "
+            "a plan with more connections.",
+            causes="A pool per worker per dyno: pools sized for one dyno multiplied by many dynos and workers, "
+                   "one-off consoles, or leaked connections. Thresholds as heroku pg:diagnose uses them."),
+        # -- who holds the connections (activity.py, sessions.py) ------------------------------------
+        FindingSpec(
+            "idle_in_transaction", Severity.WARNING,
+            "Sessions have been idle in transaction for over 60 s: they hold slots and locks and do nothing (an "
+            "error when they hold 25 % of the slots or more).",
+            "Commit or roll back on every code path; set idle_in_transaction_session_timeout; pg_terminate_backend "
+            "ends one now.",
+            causes="A request that began a transaction and then waited on something else, an error path without "
+                   "rollback, or a console left in BEGIN."),
+        FindingSpec(
+            "long_query", Severity.WARNING,
+            "Queries have been running for over 60 s, each holding a slot (an error when they hold 25 % of the "
+            "slots or more).",
+            "Find why the query is slow (EXPLAIN, an index), set a statement_timeout; pg_cancel_backend stops one "
+            "now.",
+            causes="A missing index, a runaway report or migration, or a statement waiting on I/O."),
+        FindingSpec(
+            "blocked", Severity.WARNING,
+            "Sessions have waited over 60 s for a lock another session holds (an error when they hold 25 % of the "
+            "slots or more).",
+            "End the blocking transaction (often a session idle in transaction): fix the code that leaves it open; "
+            "pg_terminate_backend ends it now.",
+            causes="A transaction left open while holding row locks, or a migration taking a table lock under "
+                   "traffic."),
+        FindingSpec(
+            "sessions", Severity.INFO,
+            "Who holds the connections: sessions grouped by application_name, user, client address and state, "
+            "against the slots.",
+            "Nothing to fix by itself: it explains the findings beside it.",
+            causes="Shown when the slots are filling up, sessions are stuck, or with -v."),
     )
-
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Static findings, then (unless offline or the URL is unusable) the live probe."""

@@ -219,27 +219,52 @@ def test_query_refused_after_connecting_is_query_failed(pg: PostgresCluster, loc
     assert pg.url().split("@")[0].split(":")[-1] not in finding_text(found)  # the password stays out
 
 
-# -- usage -----------------------------------------------------------------------------------------
-def test_usage_at_86_percent_warns(pg: PostgresCluster) -> None:
+# -- usage (75 % warning, 90 % error, as heroku pg:diagnose; 7 slots here) ----------------------------------
+def test_usage_at_86_percent_warns_and_names_the_group(pg: PostgresCluster) -> None:
     with pg.hold(5):  # + the doctor's own = 6 of 7
         findings = check(pg.url())
     found = get(findings, "postgres.connections_high")
     assert found.severity is Severity.WARNING and found.vars == ("DATABASE_URL",)
     assert "6 of 7" in found.title and "86%" in found.title
+    assert "Most are held by (no application_name) as chaski: 5 sessions from 1 client address (5 idle)" in found.detail
+    assert "WEB_CONCURRENCY × pool size" in found.detail
+    assert not any("killall" in c for c in found.fix.commands) and "killall" not in found.fix.text
+    summary = get(findings, "postgres.sessions")
+    assert summary.severity is Severity.INFO and "(no application_name) as chaski from 127.0.0.1, idle: 5" in (
+        summary.detail)
 
 
-def test_usage_below_80_percent_is_quiet(pg: PostgresCluster) -> None:
+def test_usage_at_86_percent_on_heroku_offers_pgbouncer_not_killall(pg: PostgresCluster) -> None:
+    with pg.hold(5):
+        found = get(check(pg.url(), {**HEALTHY_DEV, "DYNO": "web.1", "HEROKU_APP_NAME": "chaski-app"}),
+                    "postgres.connections_high")
+    assert found.fix.commands == ("heroku pg:info -a chaski-app",
+                                  "heroku buildpacks:add heroku/pgbouncer -a chaski-app")
+
+
+def test_usage_at_100_percent_is_an_error_with_killall_on_heroku(pg: PostgresCluster) -> None:
+    with pg.hold(6):  # + the doctor's own = 7 of 7: the doctor takes the last slot
+        found = get(check(pg.url(), {**HEALTHY_DEV, "DYNO": "web.1"}), "postgres.connections_high")
+    assert found.severity is Severity.ERROR and "7 of 7" in found.title and "100%" in found.title
+    assert "heroku pg:killall" in found.fix.commands
+    assert "heroku pg:killall disconnects every session" in found.fix.text
+
+
+def test_usage_below_75_percent_is_quiet(pg: PostgresCluster) -> None:
     with pg.hold(4):  # 5 of 7 = 71 %
         findings = check(pg.url())
     assert_no_warning_or_worse(findings)
     assert "5 of 7" in get(findings, "postgres.connected").detail
+    assert "postgres.sessions" not in {f.id for f in findings}  # nothing worth showing without -v
 
 
-def test_role_limit_usage_warns(pg: PostgresCluster) -> None:
+def test_role_limit_usage_is_an_error_when_full(pg: PostgresCluster) -> None:
     limited = pg.url(LIMITED_USER, LIMITED_PASSWORD)
     with pg.hold(1, limited):
         found = get(check(limited), "postgres.connections_high")
     assert "2 of 2" in found.title and "CONNECTION LIMIT" in found.title
+    assert found.severity is Severity.ERROR
+    assert "Most are held by (no application_name) as limited: 1 session" in found.detail
 
 
 def test_doctor_leaves_no_connection_behind(pg: PostgresCluster) -> None:
@@ -272,7 +297,6 @@ def leak_cases(pg: PostgresCluster, silent_port: int) -> dict[str, tuple[str, st
 def silent_port() -> Iterator[int]:
     with SilentListener() as listener:
         yield listener.port
-
 
 
 

@@ -24,8 +24,10 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -196,6 +198,88 @@ class PostgresCluster:
         finally:
             for conn in conns:
                 conn.close()
+
+    @contextmanager
+    def held(self) -> Iterator[HeldSessions]:
+        """Sessions held open for the block (see HeldSessions); all cancelled and closed after it."""
+        sessions = HeldSessions(self)
+        try:
+            yield sessions
+        finally:
+            sessions.close()
+
+
+class HeldSessions:
+    """Named sessions a test holds on a cluster: idle, idle in transaction, or busy in a thread."""
+
+    def __init__(self, cluster: PostgresCluster) -> None:
+        self.cluster = cluster
+        self.conns: list[Any] = []
+        self.busy: list[tuple[Any, threading.Thread]] = []
+
+    def open(self, app: str, *statements: str, transaction: bool = False, url: str | None = None) -> Any:
+        """A session with application_name `app` that ran `statements` (left idle in transaction if asked)."""
+        import psycopg
+
+        conn = psycopg.connect(url or self.cluster.url(), application_name=app, autocommit=not transaction,
+                               connect_timeout=10)
+        self.conns.append(conn)
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]
+        return conn
+
+    def start(self, app: str, statement: str, waits_on: str | None = None) -> Any:
+        """A session running `statement` in a thread until it ends or is cancelled; returns once it runs
+        (and, with `waits_on`, once it waits on that wait_event_type, e.g. `Lock`)."""
+        conn = self.open(app)
+        thread = threading.Thread(target=_quietly, args=(conn, statement), daemon=True)
+        thread.start()
+        self.busy.append((conn, thread))
+        self.wait_until(conn.info.backend_pid, "active", waits_on)
+        return conn
+
+    def wait_until(self, pid: int, state: str, wait_event_type: str | None = None, timeout: float = 10) -> None:
+        """Poll pg_stat_activity (as the superuser) until session `pid` is in `state` (and waits on that)."""
+        import psycopg
+
+        with psycopg.connect(self.cluster.admin_url, autocommit=True, connect_timeout=10) as admin:
+            ends = time.monotonic() + timeout
+            while time.monotonic() < ends:
+                row = admin.execute("SELECT state, wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                                    (pid,)).fetchone()
+                if row and row[0] == state and (wait_event_type is None or row[1] == wait_event_type):
+                    return
+                time.sleep(0.02)
+        raise AssertionError(f"session {pid} never reached {state} ({wait_event_type})")
+
+    def close(self) -> None:
+        """Cancel what still runs, close every session (the server rolls back what is open) and wait
+        until the server has let them all go, so the next test counts only its own."""
+        pids = [conn.info.backend_pid for conn in self.conns if not conn.closed]
+        for conn, _thread in self.busy:
+            with suppress(Exception):
+                conn.cancel_safe(timeout=5)
+        busy = [conn for conn, _ in self.busy]
+        for conn in reversed(self.conns):
+            if all(conn is not other for other in busy):
+                with suppress(Exception):
+                    conn.close()  # a lock holder first: what waits on it can finish
+        for conn, thread in self.busy:
+            thread.join(10)
+            with suppress(Exception):
+                conn.close()
+        import psycopg
+
+        with psycopg.connect(self.cluster.admin_url, autocommit=True, connect_timeout=10) as admin:
+            ends = time.monotonic() + 10
+            while time.monotonic() < ends and admin.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,)).fetchone()[0]:
+                time.sleep(0.02)
+
+
+def _quietly(conn: Any, statement: str) -> None:
+    with suppress(Exception):  # cancelled at the end of the test
+        conn.execute(statement)
 
 
 def cluster_binaries() -> tuple[str, str]:
