@@ -44,7 +44,11 @@ def install() -> None:
     Finding.__post_init__ = recording_post_init  # type: ignore[method-assign]
 
 
+def emitted() -> set[str]:
+    """Every id a check's run emitted through the Runner (in-process or a `doctor` subprocess)."""
+    return set(LOG.read_text().split()) if LOG.exists() else set()
+
+
 def produced() -> set[str]:
-    """Every id constructed in-process or emitted by any audited run so far."""
-    logged = set(LOG.read_text().split()) if LOG.exists() else set()
-    return logged | set(constructed)
+    """Every id emitted by a run, or constructed by check code that a test called directly."""
+    return emitted() | set(constructed)

@@ -35,7 +35,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     from doctor.catalog import ENGINE_SLUGS, all_rows
     from doctor.registry import discover
 
-    produced = catalog_audit.produced()
+    produced = catalog_audit.emitted()
     rows = [r for r in all_rows(discover().checks) if r.check in wanted and r.spec.slug not in ENGINE_SLUGS]
     declared = {r.id for r in rows}
     terminalreporter.section("catalog coverage")
