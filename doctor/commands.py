@@ -6,7 +6,6 @@ reads the configuration or opens a connection.
 
 from __future__ import annotations
 
-import json
 import sys
 
 from doctor import arguments
@@ -36,6 +35,8 @@ def list_command(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     registry = discover()
     if args.format == "json":
+        import json
+
         document: dict[str, Any] = {"schema": LIST_SCHEMA, "checks": [_check_dict(c) for c in registry.checks]}
         if args.findings:
             document["findings"] = [row.to_dict() for row in all_rows(registry.checks)]
@@ -93,6 +94,8 @@ def explain_command(argv: Sequence[str]) -> int:
 
 def _explain_finding(row: CatalogRow, check: Check, fmt: str) -> int:
     if fmt == "json":
+        import json
+
         print(json.dumps({**row.to_dict(), "check_title": check.title}, indent=2, ensure_ascii=False))
         return EXIT_OK
     spec = row.spec
@@ -108,6 +111,8 @@ def _explain_finding(row: CatalogRow, check: Check, fmt: str) -> int:
 def _explain_check(check: Check, fmt: str) -> int:
     rows = rows_of(check)
     if fmt == "json":
+        import json
+
         print(json.dumps({**_check_dict(check), "docs": check.docs, "findings": [r.to_dict() for r in rows]},
                          indent=2, ensure_ascii=False))
         return EXIT_OK
