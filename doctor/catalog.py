@@ -1,7 +1,7 @@
 """Every finding id the installed checks can emit, looked up by id.
 
 The rows come from each check's declared `catalog` plus the ids the engine itself gives every
-check (`crashed`, `timed_out`, `load_failed`). `doctor explain` and `doctor list --findings`
+check (`crashed`, `timed_out`, `unset`, `load_failed`). `doctor explain` and `doctor list --findings`
 print them; the test suite compares them with a committed snapshot.
 """
 
@@ -18,6 +18,10 @@ ENGINE_SPECS = (
     FindingSpec("timed_out", Severity.ERROR, "The check did not finish within its time budget or the run's deadline.",
                 "Run it alone with a longer timeout (doctor --only ID --timeout 30 -v) to see where it waits.",
                 causes="A peer that accepts the connection but never answers, or a firewall that drops packets."),
+    FindingSpec("unset", Severity.ERROR,
+                "The check was skipped because a variable it needs is unset, and no other selected check said so.",
+                "Set the variable (or run the whole doctor, whose env check explains each missing variable).",
+                causes="`--only` naming this check while the variable is missing, e.g. `doctor --only postgres`."),
     FindingSpec("load_failed", Severity.ERROR, "The check's entry point could not be imported, so it did not run.",
                 "Reinstall the package that provides it; `doctor list` shows what is installed.",
                 causes="A broken or half-installed plugin package, or two packages claiming the same check id."),

@@ -137,7 +137,12 @@ def _execute(registry: Registry, ctx: Context, deadline: float, spinner: bool) -
     finally:
         if status_display is not None:
             status_display.stop()
-    return registry.failures + results, interrupted
+    from doctor.outcome import explain_unexplained_skips
+
+    results = registry.failures + results
+    if not interrupted:
+        explain_unexplained_skips(results)
+    return results, interrupted
 
 
 def render(report: Report, fmt: str, color: bool, verbose: bool) -> None:

@@ -64,6 +64,32 @@ def skipped(check: Check, skip: SkipCheck, ctx: Context, started: float) -> Chec
     return result
 
 
+def explain_unexplained_skips(results: list[CheckResult]) -> None:
+    """A check skipped for an unset variable that no other result's finding names gets `<id>.unset`.
+
+    Without it `doctor --only postgres` with DATABASE_URL unset would read as healthy (exit 0,
+    status ok): a skipped check must never look like a passed one to a triage script.
+    """
+    named = {var for r in results for f in r.findings for var in f.vars}
+    for result in results:
+        if result.status is not Status.SKIPPED or not result.skip_vars:
+            continue
+        missing = [var for var in result.skip_vars if var not in named]
+        if not missing:
+            continue
+        verb = "is" if len(missing) == 1 else "are"
+        result.findings.append(Finding(
+            id=f"{result.id}.unset",
+            severity=Severity.CRITICAL if result.boot_critical else Severity.ERROR,
+            title=f"{', '.join(missing)} {verb} not set, so the {result.id} check could not run",
+            detail=(f"The {result.id} check was skipped ({result.reason}); no other check that ran reports "
+                    "the missing variable, so this is not a healthy result."),
+            fix=Fix("Set it; a run without --only explains every missing variable and what it should hold.",
+                    ("doctor --offline",)),
+            vars=tuple(missing), check=result.id, root_cause=True,
+        ))
+
+
 def prerequisite_failed(check: Check, prerequisite: str, before: CheckResult) -> CheckResult | None:
     """A skipped result when `before` (the prerequisite's result) failed seriously, else None."""
     if before.status in _FAILED and (before.status is not Status.FAILED or _serious(before)):

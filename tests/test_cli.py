@@ -192,3 +192,17 @@ def test_list_findings_text_has_id_severity_and_meaning() -> None:
     row = next(line for line in lines if line.startswith("postgres.auth_failed "))
     assert row.split()[1] in ("critical", "error", "warning", "info")
     assert len(row.split()) > 3
+
+
+def test_a_selected_check_skipped_for_an_unset_variable_is_not_healthy(tmp_path: Path) -> None:
+    """`doctor --only postgres` with DATABASE_URL unset: not "no problems found" and exit 0."""
+    proc = run_doctor("--only", "postgres", "--format", "json", cwd=tmp_path)
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 1 and data["status"] == "critical"
+    assert data["checks"][0]["status"] == "skipped"
+    assert [(f["id"], f["vars"]) for f in data["findings"]] == [("postgres.unset", ["DATABASE_URL"])]
+    with_env = json.loads(run_doctor("--only", "postgres,env", "--offline", "--format", "json", cwd=tmp_path).stdout)
+    ids = [f["id"] for f in with_env["findings"]]
+    assert "env.missing" in ids and "postgres.unset" not in ids  # the env check explains it already
+    optional = run_doctor("--only", "twilio", "--format", "json", cwd=tmp_path)
+    assert optional.returncode == 0 and json.loads(optional.stdout)["findings"] == []  # optional: nothing unset
