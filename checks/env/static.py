@@ -10,11 +10,10 @@ from checks.common import INVISIBLE, is_placeholder
 from checks.dotenv.text import ASSIGNMENT, statement_lines
 from checks.env.const import REQUIRED, TWILIO_VARS
 from checks.env.rules import shown
+from checks.fernet.const import GENERATOR as FERNET_GENERATOR
+from checks.secret_key.const import GENERATOR as SECRET_KEY_GENERATOR
 from doctor import Context, Finding, Fix, Severity
 from doctor.config import is_secret_name, url_password
-
-SECRET_KEY_CMD = 'python -c "import secrets; print(secrets.token_urlsafe(64))"'
-FERNET_CMD = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 
 
 def _is_secret_value(name: str, value: str) -> bool:
@@ -23,9 +22,10 @@ def _is_secret_value(name: str, value: str) -> bool:
 
 def _fix(ctx: Context, name: str) -> Fix:
     if name == "SECRET_KEY":
-        return ctx.generate_fix(name, SECRET_KEY_CMD, text="Generate a new random key (this logs every user out).")
+        return ctx.generate_fix(name, SECRET_KEY_GENERATOR,
+                                text="Generate a new random key (this logs every user out).")
     if name == "ENCRYPTION_KEY":
-        return ctx.generate_fix(name, FERNET_CMD, text=(
+        return ctx.generate_fix(name, FERNET_GENERATOR, text=(
             "If the app has already stored encrypted data, restore the key it used instead: a new key cannot "
             "decrypt existing data. Only for a fresh database, generate one."))
     if name == "DATABASE_URL" and ctx.uses_heroku_config:

@@ -17,11 +17,10 @@ and positions only.
 
 from __future__ import annotations
 
-from checks.fernet.const import CURRENT, NEW
+from checks.fernet.const import CURRENT, GENERATOR, NEW
 from checks.fernet.diagnosis import Diagnosis, Problem
 from doctor import Context, Finding, Fix, Severity
 
-GENERATOR = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 PROBE = b"chaski-doctor round trip"
 DATA_WARNING = "A NEW key makes everything already encrypted with the old one unreadable."
 

@@ -7,3 +7,6 @@ OTHER_SECRETS = (
     "ENCRYPTION_KEY", "ENCRYPTION_KEY_NEW", "MAIL_PASSWORD", "GOOGLE_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY",
     "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN",
 )
+# python3, not python: a machine with only python3 (Debian, macOS) runs `python` as nothing, and a
+# `config:set SECRET_KEY="$(python -c …)"` would then set an empty key.
+GENERATOR = 'python3 -c "import secrets; print(secrets.token_urlsafe(64))"'

@@ -19,11 +19,10 @@ import re
 from collections import Counter
 
 from checks.common import describe_whitespace, is_placeholder, strip_quotes
-from checks.secret_key.const import OTHER_SECRETS
+from checks.secret_key.const import GENERATOR, OTHER_SECRETS
 from doctor import Context, Finding, Fix, Severity
 
 MIN_LENGTH = 64
-GENERATOR = 'python -c "import secrets; print(secrets.token_urlsafe(64))"'
 ROTATION_NOTE = ("Rotating SECRET_KEY invalidates every JWT already issued: all users are logged out and must "
                  "sign in again, so do it in a quiet moment.")
 MIN_BITS_PER_CHAR = 3.0

@@ -33,7 +33,7 @@ from tests.helpers import (
 
 KEY = "bBLvNLzjbaaw7HFlVj9ljd_TW5otiKfEmfU4twRDH-A="  # a real key containing - and _
 DEV, PROD = HEALTHY_DEV, HEALTHY_PROD
-GENERATE = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+GENERATE = 'python3 -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 
 # name -> (value, finding id, fatal)
 FAULTS = {

@@ -65,7 +65,7 @@ def test_too_short_says_length(env, severity):
     assert finding.vars == ("SECRET_KEY",)
     assert "40 characters" in finding.title
     assert short not in finding_text(finding)
-    assert "python -c \"import secrets; print(secrets.token_urlsafe(64))\"" in " ".join(finding.fix.commands)
+    assert "python3 -c \"import secrets; print(secrets.token_urlsafe(64))\"" in " ".join(finding.fix.commands)
     assert "logged out" in finding.fix.text
 
 
@@ -85,7 +85,7 @@ def test_placeholder(value, env, severity):
 
 def test_placeholder_fix_is_platform_aware():
     prod = get(check(PROD, SECRET_KEY="<64-char-random>"), "secret_key.placeholder")
-    assert prod.fix.commands[0].startswith("heroku config:set SECRET_KEY=\"$(python -c")
+    assert prod.fix.commands[0].startswith("heroku config:set SECRET_KEY=\"$(python3 -c")
     dev = get(check(DEV, SECRET_KEY="<64-char-random>"), "secret_key.placeholder")
     assert "SECRET_KEY=<output of the command above>" in dev.fix.commands
 
