@@ -42,7 +42,21 @@ def _positive_seconds(text: str) -> float:
 
 
 def _ids(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    import argparse
+
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:  # `--only ''` would otherwise mean "no filter": every check
+        raise argparse.ArgumentTypeError("names no check id (give comma-separated ids, e.g. postgres,redis)")
+    return ids
+
+
+def _address(text: str) -> str:
+    import argparse
+    import re
+
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]+", text.strip()):
+        raise argparse.ArgumentTypeError(f"not an e-mail address: {text!r}")
+    return text.strip()
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,7 +85,7 @@ def _run_parser() -> argparse.ArgumentParser:
                         help="lowest severity that makes the exit code 1 (default error)")
     parser.add_argument("--write-probe", action="store_true",
                         help="allow checks to write and then delete a test object (S3 upload rights)")
-    parser.add_argument("--send-test-email", metavar="ADDRESS",
+    parser.add_argument("--send-test-email", metavar="ADDRESS", type=_address,
                         help="send one test message to ADDRESS after the SMTP login succeeds")
     parser.add_argument("-v", "--verbose", action="store_true", help="durations, variables and docs")
     parser.add_argument("--no-color", action="store_true", help="plain text even on a terminal")

@@ -206,3 +206,11 @@ def test_a_selected_check_skipped_for_an_unset_variable_is_not_healthy(tmp_path:
     assert "env.missing" in ids and "postgres.unset" not in ids  # the env check explains it already
     optional = run_doctor("--only", "twilio", "--format", "json", cwd=tmp_path)
     assert optional.returncode == 0 and json.loads(optional.stdout)["findings"] == []  # optional: nothing unset
+
+
+@pytest.mark.parametrize(("args", "words"), [(["--only", ""], "names no check id"),
+                                             (["--skip", " , "], "names no check id"),
+                                             (["--send-test-email", "nobody"], "not an e-mail address")])
+def test_bad_arguments_are_usage_errors_before_any_check_runs(args: list[str], words: str) -> None:
+    proc = run_doctor(*args, "--offline", "--format", "json")
+    assert proc.returncode == 2 and proc.stdout == "" and words in proc.stderr
