@@ -20,7 +20,7 @@ ENGINE_SPECS = (
                 causes="A peer that accepts the connection but never answers, or a firewall that drops packets."),
     FindingSpec("unset", Severity.ERROR,
                 "The check was skipped because a variable it needs is unset, and no other selected check said so.",
-                "Set the variable (or run the whole doctor, whose env check explains each missing variable).",
+                "Set the variable; a run without --only explains each missing variable and what it should hold.",
                 causes="`--only` naming this check while the variable is missing, e.g. `doctor --only postgres`."),
     FindingSpec("load_failed", Severity.ERROR, "The check's entry point could not be imported, so it did not run.",
                 "Reinstall the package that provides it; `doctor list` shows what is installed.",

@@ -32,9 +32,9 @@ class EntryPoint:
 
     def load(self) -> Any:
         """Import the module and return the attribute the value names."""
-        module_name, _, attrs = self.value.partition(":")
+        module_name, _, attrs = self.value.split("[", 1)[0].partition(":")  # `mod:attr [extra]`
         target: Any = importlib.import_module(module_name.strip())
-        for attr in attrs.split("[", 1)[0].strip().split(".") if attrs.strip() else ():
+        for attr in attrs.strip().split(".") if attrs.strip() else ():
             target = getattr(target, attr)
         return target
 

@@ -47,3 +47,11 @@ def test_a_shadowed_distribution_is_read_once(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", COMPARE, "doctor.checks"], capture_output=True, text=True, env=env)
     expected, found = json.loads(proc.stdout)["doctor.checks"]
     assert found == expected and ["shadow", "first_mod:A"] in found
+
+
+def test_load_resolves_module_attribute_and_ignores_extras() -> None:
+    from doctor.entrypoints import EntryPoint
+
+    assert EntryPoint("x", "json:dumps [fast, safe]", "g", "d").load() is json.dumps
+    assert EntryPoint("x", "os.path:join", "g", "d").load() is __import__("os").path.join
+    assert EntryPoint("x", "json [extra]", "g", "d").load() is json
