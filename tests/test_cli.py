@@ -214,3 +214,24 @@ def test_a_selected_check_skipped_for_an_unset_variable_is_not_healthy(tmp_path:
 def test_bad_arguments_are_usage_errors_before_any_check_runs(args: list[str], words: str) -> None:
     proc = run_doctor(*args, "--offline", "--format", "json")
     assert proc.returncode == 2 and proc.stdout == "" and words in proc.stderr
+
+
+def test_every_heroku_command_names_the_app_when_it_is_known(tmp_path: Path) -> None:
+    """On a dyno with HEROKU_APP_NAME, every `heroku …` fix command carries `-a APP` (not only config:set)."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "broken.env"
+    cases = [
+        {"DYNO": "run.1", "HEROKU_APP_NAME": "chaski-app"},
+        {"DYNO": "run.1", "HEROKU_APP_NAME": "chaski-app", "DATABASE_URL": "", "REDIS_URL": ""},
+        {"DYNO": "run.1", "HEROKU_APP_NAME": "chaski-app",
+         "DATABASE_URL": "postgresql://u:p@h/d?sslmode=disable", "ENVIRONMENT": "production"},
+    ]
+    seen = 0
+    for extra in cases:
+        proc = run_doctor("--env-file", str(example), "--offline", "--format", "json", env=clean_environ(**extra),
+                          cwd=tmp_path)
+        for finding in json.loads(proc.stdout)["findings"]:
+            for command in finding["commands"]:
+                if command.startswith("heroku "):
+                    seen += 1
+                    assert " -a chaski-app" in command, (finding["id"], command)
+    assert seen >= 5

@@ -30,10 +30,12 @@ def _fix(ctx: Context, name: str) -> Fix:
             "decrypt existing data. Only for a fresh database, generate one."))
     if name == "DATABASE_URL" and ctx.uses_heroku_config:
         return Fix("Heroku sets DATABASE_URL when a Postgres add-on is attached; check it is attached.",
-                   ("heroku addons", "heroku addons:create heroku-postgresql:mini"))
+                   (f"heroku addons{ctx.heroku_app_flag()}",
+                    f"heroku addons:create heroku-postgresql:mini{ctx.heroku_app_flag()}"))
     if name == "REDIS_URL" and ctx.uses_heroku_config:
         return Fix("Heroku sets REDIS_URL when a Redis add-on is attached.",
-                   ("heroku addons", "heroku addons:create heroku-redis:mini"))
+                   (f"heroku addons{ctx.heroku_app_flag()}",
+                    f"heroku addons:create heroku-redis:mini{ctx.heroku_app_flag()}"))
     example = REQUIRED[name][2] if name in REQUIRED else "<value>"
     if name == "ENVIRONMENT" and ctx.uses_heroku_config:
         example = "production"

@@ -140,7 +140,7 @@ def static_findings(ctx: Context) -> StaticResult:
             "The database password and all data would cross the network unencrypted; Heroku Postgres "
             "refuses such connections.",
             Fix("Remove sslmode=disable, or set sslmode=require where the app builds its database URL.",
-                ("heroku pg:info",)),
+                (f"heroku pg:info{ctx.heroku_app_flag()}",)),
         ))
 
     critical = critical or any(f.severity is Severity.CRITICAL for f in findings)
@@ -174,7 +174,7 @@ def url_fix(ctx: Context, text: str, example: str = "postgresql://<user>:<passwo
     """Heroku: look at what the add-on set; locally: the .env line to write."""
     if ctx.uses_heroku_config:
         return Fix(text + " On Heroku the Postgres add-on sets DATABASE_URL; compare with what it set.",
-                   ("heroku config:get DATABASE_URL", "heroku pg:info"))
+                   (f"heroku config:get DATABASE_URL{ctx.heroku_app_flag()}", f"heroku pg:info{ctx.heroku_app_flag()}"))
     return ctx.set_fix(VAR, example, text=text)
 
 
