@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from doctor.model import Fix, SkipCheck
 from doctor.secret import Secret
 
 ENVIRONMENTS = ("development", "staging", "production")
+_PLACEHOLDER = re.compile(r"<[^<>\s][^<>]*>")
 
 
 @dataclass
@@ -24,6 +26,19 @@ class RunOptions:
     send_test_email: str | None = None
     verbose: bool = False  # -v: a check may add detail it leaves out by default (never a secret)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def shell_value(value: str) -> str:
+    """`value` for a shell command line: literal parts quoted, `<…>` placeholders left bare."""
+    parts, last = [], 0
+    for match in _PLACEHOLDER.finditer(value):
+        if match.start() > last:
+            parts.append(shlex.quote(value[last:match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    if last < len(value) or not parts:
+        parts.append(shlex.quote(value[last:]))
+    return "".join(parts)
 
 
 class Context:
@@ -122,12 +137,18 @@ class Context:
         app = self.config.environ.get("HEROKU_APP_NAME", "").strip()
         return f" -a {shlex.quote(app)}" if app else ""
 
-    def set_fix(self, name: str, value: str = "…", text: str = "") -> Fix:
-        """A fix that sets `name` to a non-secret `value` (or a placeholder such as `<key>`)."""
-        if is_secret_name(name) and value not in ("…",) and not value.startswith("<"):
+    def set_fix(self, name: str, value: str = "<value>", text: str = "") -> Fix:
+        """A fix that sets `name` to a non-secret `value`, or to a placeholder in `<…>` form.
+
+        Placeholders (`<…>` parts, e.g. `https://<your-host>`, or the `<password>` a masked URL
+        gets) stay unquoted, so a shell refuses the pasted line (it reads `<` as a redirection)
+        instead of setting a placeholder as the value; everything else is shell-quoted as needed.
+        """
+        if value == "…":
+            value = "<value>"  # `…` is a value a shell would accept and set
+        if is_secret_name(name) and _PLACEHOLDER.search(value) is None:
             value = "<new value>"  # never echo a secret-slot value, even one a check computed
-        value = mask_url_password(value)
-        shown = value if value == "…" or value.startswith("<") or shlex.quote(value) == value else shlex.quote(value)
+        shown = shell_value(mask_url_password(value))
         if self.uses_heroku_config:
             return Fix(text, (f"heroku config:set {name}={shown}{self.heroku_app_flag()}",))
         return Fix(self._local_text(name, text), (f"{name}={shown}",))
