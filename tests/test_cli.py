@@ -235,3 +235,18 @@ def test_every_heroku_command_names_the_app_when_it_is_known(tmp_path: Path) -> 
                     seen += 1
                     assert " -a chaski-app" in command, (finding["id"], command)
     assert seen >= 5
+
+
+@pytest.mark.parametrize("extra", [{}, {"DYNO": "run.1", "HEROKU_APP_NAME": "chaski-app"}])
+def test_no_fix_command_holds_a_placeholder_a_shell_would_accept(tmp_path: Path, extra: dict[str, str]) -> None:
+    """Placeholders are `<…>` forms (a shell rejects them), never a bare `…` or `xxx` set as the value."""
+    import re
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "broken.env"
+    proc = run_doctor("--env-file", str(example), "--offline", "--format", "json", env=clean_environ(**extra),
+                      cwd=tmp_path)
+    commands = [c for f in json.loads(proc.stdout)["findings"] for c in f["commands"]]
+    assert commands
+    for command in commands:
+        bare = re.sub(r"<[^<>]*>", "", command)
+        assert "…" not in bare and "xxx" not in bare.lower(), command
