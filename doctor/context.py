@@ -14,6 +14,8 @@ from doctor.secret import Secret
 
 ENVIRONMENTS = ("development", "staging", "production")
 _PLACEHOLDER = re.compile(r"<[^<>\s][^<>]*>")
+# Variables a Heroku add-on owns (Heroku Postgres, Heroku Redis): never the target of config:set.
+ADDON_OWNED = frozenset({"DATABASE_URL", "REDIS_URL"})
 
 
 @dataclass
@@ -146,12 +148,22 @@ class Context:
         """
         if value == "…":
             value = "<value>"  # `…` is a value a shell would accept and set
+        if self.uses_heroku_config and name in ADDON_OWNED:
+            return self._addon_owned_fix(name, text)
         if is_secret_name(name) and _PLACEHOLDER.search(value) is None:
             value = "<new value>"  # never echo a secret-slot value, even one a check computed
         shown = shell_value(mask_url_password(value))
         if self.uses_heroku_config:
             return Fix(text, (f"heroku config:set {name}={shown}{self.heroku_app_flag()}",))
         return Fix(self._local_text(name, text), (f"{name}={shown}",))
+
+    def _addon_owned_fix(self, name: str, text: str) -> Fix:
+        flag = self.heroku_app_flag()
+        owned = (f"On Heroku an add-on sets {name} (and rewrites it when it rotates credentials), so "
+                 f"`heroku config:set {name}` is refused for an attached add-on and the fix belongs where the app "
+                 "reads the value, or in the add-on: compare what it set, and re-attach it if it is missing.")
+        return Fix(" ".join(p for p in (text, owned) if p),
+                   (f"heroku config:get {name}{flag}", f"heroku addons{flag}"))
 
     def generate_fix(self, name: str, generator: str, text: str = "") -> Fix:
         """A fix whose new value comes from running `generator` (a shell command)."""
@@ -162,6 +174,8 @@ class Context:
 
     def unset_fix(self, name: str, text: str = "") -> Fix:
         """A fix that removes `name`."""
+        if self.uses_heroku_config and name in ADDON_OWNED:
+            return self._addon_owned_fix(name, text)
         if self.uses_heroku_config:
             return Fix(text, (f"heroku config:unset {name}{self.heroku_app_flag()}",))
         where = self.where(name)

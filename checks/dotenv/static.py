@@ -24,7 +24,9 @@ from doctor import Finding, Fix, Severity
 from doctor.dotenv import MAX_FILE_BYTES, Binding, DotenvFile
 
 _QUOTE_OPENED = re.compile(r"=[^\S\n]*(['\"])")
-_UNSPACE = r"s/^([A-Za-z_][A-Za-z0-9_]*)[[:blank:]]*=[[:blank:]]*/\1=/"
+# perl -i, not sed -i.bak: no backup copy of the secrets is left beside the file (GNU and BSD sed
+# disagree on -i without a suffix; perl is on both).
+_UNSPACE = r"s/^([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*/$1=/"
 
 
 def _unclosed_quote(line: str) -> bool:
@@ -116,8 +118,8 @@ def _spacing_findings(parsed: DotenvFile) -> list[Finding]:
         f"Spaces around '=' at {listed(where)}",
         "python-dotenv ignores them, but `source .env` in a shell, `docker run --env-file` and "
         "`heroku config:set KEY = value` do not: the same file then means something else elsewhere.",
-        Fix("Remove the spaces around '=' (the command keeps a .bak copy).",
-            (f"sed -i.bak -E '{_UNSPACE}' {shlex.quote(parsed.path)}",)),
+        Fix("Remove the spaces around '=' (the command edits the file in place and leaves no copy of it).",
+            (f"perl -i -pe '{_UNSPACE}' {shlex.quote(parsed.path)}",)),
         vars=tuple(dict.fromkeys(clean_key(b.key) for b in spaced)),
     )]
 

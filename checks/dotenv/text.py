@@ -75,7 +75,7 @@ def bom_findings(parsed: DotenvFile) -> list[Finding]:
     first = parsed.bindings[0]
     name = (first.key or "").lstrip("\ufeff") or first_key(first)
     fix = Fix("Remove the byte-order mark (save as 'UTF-8' rather than 'UTF-8 with BOM').",
-              (f"sed -i.bak '1s/^\\xEF\\xBB\\xBF//' {shlex.quote(parsed.path)}",))
+              (f"perl -i -pe 's/^\\xEF\\xBB\\xBF// if $. == 1' {shlex.quote(parsed.path)}",))
     if not name:
         return [Finding(
             "dotenv.bom", Severity.WARNING, f"{parsed.path}:1 starts with a UTF-8 byte-order mark",

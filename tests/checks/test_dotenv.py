@@ -375,3 +375,25 @@ def test_no_configuration_at_all_is_the_root_cause(tmp_path) -> None:
     # on a dyno, or with the variables in the environment, a missing .env is normal
     assert run_result(DotenvCheck, Context(Config([], {"DYNO": "web.1"}))).status is Status.SKIPPED
     assert run_result(DotenvCheck, Context(Config([], {"DATABASE_URL": "postgresql://h/d"}))).status is Status.SKIPPED
+
+
+# -- the fix commands, run for real ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("content", "finding_id", "expected"), [
+    (b"SECRET_KEY = abc\nMAIL_FROM= a@b.co\n# KEEP = this comment\n", "dotenv.space_around_equals",
+     b"SECRET_KEY=abc\nMAIL_FROM=a@b.co\n# KEEP = this comment\n"),
+    (b"\xef\xbb\xbfSECRET_KEY=abc\nOTHER=\xef\xbb\xbfkept\n", "dotenv.bom",
+     b"SECRET_KEY=abc\nOTHER=\xef\xbb\xbfkept\n"),
+    (b"SECRET_KEY=abc\r\nOTHER=1\r\n", "dotenv.crlf", b"SECRET_KEY=abc\nOTHER=1\n"),
+])
+def test_fix_commands_repair_the_file_in_place_and_leave_no_copy(tmp_path, content, finding_id, expected):
+    """The shell commands a finding offers, pasted into bash: the file is repaired, no .bak of its secrets."""
+    path = tmp_path / ".env"
+    path.write_bytes(content)
+    context = Context(load_config([str(path)], {}), RunOptions(offline=True))
+    result = run_result(DotenvCheck, context)
+    finding = next(f for f in result.findings if f.id == finding_id)
+    for command in finding.fix.commands:
+        subprocess.run(["bash", "--noprofile", "--norc", "-c", command], check=True, cwd=tmp_path, timeout=30)
+    assert path.read_bytes() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]

@@ -85,5 +85,16 @@ def test_redactor_knows_every_secret_source(tmp_path: Path) -> None:
 
 def test_set_fix_never_echoes_a_url_password() -> None:
     ctx = Context(load_config([], {"ENVIRONMENT": "production"}))
-    fix = ctx.set_fix("REDIS_URL", "rediss://:hunter2hunter2@example.com:6380/0")
-    assert fix.commands == ("heroku config:set REDIS_URL='rediss://:<password>@example.com:6380/0'",)
+    fix = ctx.set_fix("SENTRY_DSN", "https://:hunter2hunter2@example.com:6380/0")
+    assert fix.commands == ("heroku config:set SENTRY_DSN=https://:<password>@example.com:6380/0",)
+    local = Context(load_config([], {"ENVIRONMENT": "development"})).set_fix("REDIS_URL", "redis://:hunter2hunter2@h/0")
+    assert local.commands == ("REDIS_URL=redis://:<password>@h/0",)
+
+
+def test_an_addon_owned_variable_is_never_the_target_of_config_set() -> None:
+    ctx = Context(load_config([], {"ENVIRONMENT": "production", "HEROKU_APP_NAME": "chaski-app"}))
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        fix = ctx.set_fix(name, "postgresql://u:hunter2hunter2@h/d", text="Use the right URL.")
+        assert not any("config:set" in c for c in fix.commands)
+        assert fix.commands == (f"heroku config:get {name} -a chaski-app", "heroku addons -a chaski-app")
+        assert fix.text.startswith("Use the right URL.") and "hunter2" not in fix.text

@@ -43,6 +43,6 @@ def test_set_fix_uses_placeholders_a_shell_refuses() -> None:
     local = make_context({"ENVIRONMENT": "development"})
     assert local.set_fix("LOG_LEVEL").commands == ("LOG_LEVEL=<value>",)
     assert local.set_fix("LOG_LEVEL", "…").commands == ("LOG_LEVEL=<value>",)
-    prod = make_context({"ENVIRONMENT": "production", "DATABASE_URL": "postgresql://u:pw@h/d"})
-    command = prod.set_fix("DATABASE_URL", "postgresql://u:pw@h:5432/d?sslmode=require&x=1").commands[0]
-    assert command == "heroku config:set DATABASE_URL=postgresql://u:<password>'@h:5432/d?sslmode=require&x=1'"
+    prod = make_context({"ENVIRONMENT": "production"})
+    command = prod.set_fix("SENTRY_DSN", "https://u:pw@h:5432/d?env=prod&x=1").commands[0]
+    assert command == "heroku config:set SENTRY_DSN=https://u:<password>'@h:5432/d?env=prod&x=1'"
