@@ -105,11 +105,17 @@ class DotenvCheck(Check):
             "Add the file's name to .gitignore.",
             causes="A project whose .gitignore lacks a .env entry, or a dotenv file under an unusual name.",
             docs=_COMMIT_DOCS),
+        FindingSpec(
+            "backup_copy", Severity.WARNING,
+            "A copy of the .env file (.env.bak, .env~ …) sits beside it un-ignored, or committed (an error).",
+            "Delete the copy; if git tracks it, remove it from git and rotate the secrets it held.",
+            causes="An editor's backup, or a `sed -i.bak` edit, next to a .gitignore that names only `.env`.",
+            docs=_COMMIT_DOCS),
     )
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Lint every file in order, then its git status."""
-        from checks.dotenv.git import git_findings
+        from checks.dotenv.git import backup_findings, git_findings
         from checks.dotenv.static import lint, nothing_found, unreadable
         from doctor import SkipCheck
 
@@ -121,4 +127,5 @@ class DotenvCheck(Check):
         for parsed in ctx.config.files:
             findings += lint(parsed)
             findings += await git_findings(parsed, min(ctx.timeout, 5.0))
+            findings += await backup_findings(parsed, min(ctx.timeout, 5.0))
         return findings

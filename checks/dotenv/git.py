@@ -17,6 +17,8 @@ from doctor.dotenv import DotenvFile
 
 # Files meant to be committed: templates with placeholder values.
 _TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
+# Copies editors and `sed -i.bak`-style commands leave beside the file, secrets and all.
+_BACKUP_SUFFIXES = (".bak", ".backup", ".orig", ".old", ".save", "~")
 
 
 async def _git(directory: Path, timeout: float, *args: str) -> int | None:
@@ -116,3 +118,38 @@ async def git_findings(parsed: DotenvFile, timeout: float) -> list[Finding]:
             vars=secrets,
         )]
     return []
+
+
+async def backup_findings(parsed: DotenvFile, timeout: float) -> list[Finding]:
+    """`dotenv.backup_copy`: a copy beside the file (`.env.bak`, `.env~` …) that git tracks or would commit."""
+    path = Path(parsed.path)
+    if not path.is_file() or path.name.lower().endswith(_TEMPLATE_SUFFIXES):
+        return []
+    directory = path.resolve().parent
+    secrets = tuple(dict.fromkeys(b.key for b in parsed.assignments if b.key and is_secret_name(b.key)))
+    findings: list[Finding] = []
+    for suffix in _BACKUP_SUFFIXES:
+        copy = path.name + suffix
+        if not (directory / copy).is_file():
+            continue
+        shown = shlex.quote(str(path.parent / copy))
+        tracked = await _git(directory, timeout, "ls-files", "--error-unmatch", "--", copy)
+        if tracked == 0:
+            findings.append(Finding(
+                "dotenv.backup_copy", Severity.ERROR,
+                f"{path.parent / copy} is tracked by git: a copy of {parsed.path}'s secrets is in the history",
+                "A backup of the .env file (an editor's, or a `sed -i.bak` one) was committed; everyone with a "
+                "clone has its values, and deleting it now does not remove it from past commits.",
+                Fix("Remove it from git and disk, then rotate every secret it held (SECRET_KEY rotation logs users "
+                    "out; ENCRYPTION_KEY needs the re-encryption procedure).",
+                    (f"git rm -- {shown}", "git commit -m 'Remove a copy of the .env file'")),
+                vars=secrets))
+        elif tracked == 1 and await _git(directory, timeout, "check-ignore", "-q", "--", copy) == 1:
+            findings.append(Finding(
+                "dotenv.backup_copy", Severity.WARNING,
+                f"{path.parent / copy} is not git-ignored: a `git add .` would commit a copy of the secrets",
+                f"It is a copy of {parsed.path} (an editor's backup, or one a `sed -i.bak` left) and no .gitignore "
+                "rule covers it; the app never reads it.",
+                Fix("Delete the copy once you have checked it holds nothing you still need.", (f"rm -- {shown}",)),
+                vars=secrets))
+    return findings

@@ -397,3 +397,25 @@ def test_fix_commands_repair_the_file_in_place_and_leave_no_copy(tmp_path, conte
         subprocess.run(["bash", "--noprofile", "--norc", "-c", command], check=True, cwd=tmp_path, timeout=30)
     assert path.read_bytes() == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]
+
+
+def test_a_copy_of_the_env_file_that_git_would_commit_is_reported(tmp_path):
+    """A real git repository: .env ignored, .env.bak not (warning), .env.orig tracked (error), .env~ ignored."""
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True, timeout=30)
+
+    git("init", "-q")
+    (tmp_path / ".gitignore").write_text(".env\n*~\n")
+    content = "SECRET_KEY=abc\nMAIL_PASSWORD=pw\n"
+    for name in (".env", ".env.bak", ".env.orig", ".env~"):
+        (tmp_path / name).write_text(content)
+    git("add", ".gitignore", ".env.orig")
+    context = Context(load_config([str(tmp_path / ".env")], {}), RunOptions(offline=True))
+    copies = [f for f in run_result(DotenvCheck, context).findings if f.id == "dotenv.backup_copy"]
+    by_name = {f.title.split(" ", 1)[0].rsplit("/", 1)[-1]: f for f in copies}
+    assert set(by_name) == {".env.bak", ".env.orig"}
+    assert by_name[".env.bak"].severity is Severity.WARNING and by_name[".env.orig"].severity is Severity.ERROR
+    assert by_name[".env.bak"].vars == ("SECRET_KEY", "MAIL_PASSWORD")
+    assert by_name[".env.orig"].fix.commands[0].startswith("git rm -- ")
+    subprocess.run(["bash", "-c", by_name[".env.bak"].fix.commands[0]], check=True, cwd=tmp_path)
+    assert not (tmp_path / ".env.bak").exists() and (tmp_path / ".env").exists()
