@@ -157,6 +157,25 @@ class Context:
             return Fix(text, (f"heroku config:set {name}={shown}{self.heroku_app_flag()}",))
         return Fix(self._local_text(name, text), (f"{name}={shown}",))
 
+    def set_many_fix(self, values: dict[str, str], text: str = "") -> Fix:
+        """One fix that sets several variables that must change together: on Heroku one
+        `config:set A=… B=…` (one release, never an inconsistent state in between); locally a line each."""
+        fixes = [self.set_fix(name, value) for name, value in values.items()]
+        if not self.uses_heroku_config:
+            return Fix(text, tuple(c for f in fixes for c in f.commands))
+        flag = self.heroku_app_flag()
+        pairs, others = [], []
+        for fix in fixes:
+            command = fix.commands[0] if fix.commands else ""
+            if command.startswith("heroku config:set "):
+                pairs.append(command[len("heroku config:set "):].removesuffix(flag))
+            else:  # an add-on-owned variable: its own guidance
+                others.append(fix)
+        merged = Fix(text, (f"heroku config:set {' '.join(pairs)}{flag}",) if pairs else ())
+        for fix in others:
+            merged = merged + fix
+        return merged
+
     def _addon_owned_fix(self, name: str, text: str) -> Fix:
         flag = self.heroku_app_flag()
         owned = (f"On Heroku an add-on sets {name} (and rewrites it when it rotates credentials), so "

@@ -65,11 +65,8 @@ def _is_ip(host: str) -> bool:
 
 
 def set_many(ctx: Context, text: str, **values: str) -> Fix:
-    """One fix that sets several variables (platform-aware commands, one per variable)."""
-    commands: tuple[str, ...] = ()
-    for name, value in values.items():
-        commands += ctx.set_fix(name, value).commands
-    return Fix(text, commands)
+    """One fix that sets several variables together (one `heroku config:set` on Heroku)."""
+    return ctx.set_many_fix(values, text)
 
 
 def static_findings(ctx: Context, host: str) -> tuple[list[Finding], int | None, bool | None, bool | None]:

@@ -185,10 +185,7 @@ def _modes(ctx: Context, modes: dict[str, str], out: list[Finding]) -> None:
 
 def _set_all(ctx: Context, names: tuple[str, ...], mode: str, text: str) -> Fix:
     prefix = {SECRET: "sk", PUBLISHABLE: "pk"}
-    fix = Fix(text)
-    for name in names:
-        fix = fix + ctx.set_fix(name, f"<{prefix[name]}_{mode}_…>")
-    return fix
+    return ctx.set_many_fix({name: f"<{prefix[name]}_{mode}_…>" for name in names}, text)
 
 
 def static_findings(ctx: Context) -> StaticResult:

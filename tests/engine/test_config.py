@@ -98,3 +98,14 @@ def test_an_addon_owned_variable_is_never_the_target_of_config_set() -> None:
         assert not any("config:set" in c for c in fix.commands)
         assert fix.commands == (f"heroku config:get {name} -a chaski-app", "heroku addons -a chaski-app")
         assert fix.text.startswith("Use the right URL.") and "hunter2" not in fix.text
+
+
+def test_settings_that_change_together_are_one_config_set() -> None:
+    ctx = Context(load_config([], {"ENVIRONMENT": "production", "HEROKU_APP_NAME": "chaski-app"}))
+    fix = ctx.set_many_fix({"MAIL_STARTTLS": "True", "MAIL_SSL_TLS": "False"}, "Use STARTTLS on 587.")
+    assert fix.commands == ("heroku config:set MAIL_STARTTLS=True MAIL_SSL_TLS=False -a chaski-app",)
+    mixed = ctx.set_many_fix({"MAIL_PORT": "587", "DATABASE_URL": "postgresql://h/d"})
+    assert mixed.commands[0] == "heroku config:set MAIL_PORT=587 -a chaski-app"
+    assert not any("config:set DATABASE_URL" in c for c in mixed.commands)
+    local = Context(load_config([], {"ENVIRONMENT": "development"}))
+    assert local.set_many_fix({"A": "1", "B": "x y"}).commands == ("A=1", "B='x y'")
