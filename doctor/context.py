@@ -30,6 +30,11 @@ class RunOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def destructive_note(consequence: str) -> str:
+    """`  # DESTRUCTIVE: …` for the end of a command line (a shell ignores it), or '' for none."""
+    return f"  # DESTRUCTIVE: {consequence}" if consequence else ""
+
+
 def shell_value(value: str) -> str:
     """`value` for a shell command line: literal parts quoted, `<…>` placeholders left bare."""
     parts, last = [], 0
@@ -184,12 +189,17 @@ class Context:
         return Fix(" ".join(p for p in (text, owned) if p),
                    (f"heroku config:get {name}{flag}", f"heroku addons{flag}"))
 
-    def generate_fix(self, name: str, generator: str, text: str = "") -> Fix:
-        """A fix whose new value comes from running `generator` (a shell command)."""
+    def generate_fix(self, name: str, generator: str, text: str = "", consequence: str = "") -> Fix:
+        """A fix whose new value comes from running `generator` (a shell command).
+
+        `consequence` (e.g. "logs every user out") is what setting a new value does; it is put on
+        the command's own line as a shell comment, so it is read where it is pasted.
+        """
+        note = destructive_note(consequence)
         if self.uses_heroku_config:
-            return Fix(text, (f'heroku config:set {name}="$({generator})"{self.heroku_app_flag()}',))
+            return Fix(text, (f'heroku config:set {name}="$({generator})"{self.heroku_app_flag()}{note}',))
         local = self._local_text(name, text) + " Generate the value with the command below and paste it after `=`."
-        return Fix(local, (generator, f"{name}=<output of the command above>"))
+        return Fix(local, (f"{generator}{note}", f"{name}=<output of the command above>"))
 
     def unset_fix(self, name: str, text: str = "") -> Fix:
         """A fix that removes `name`."""

@@ -250,3 +250,16 @@ def test_no_fix_command_holds_a_placeholder_a_shell_would_accept(tmp_path: Path,
     for command in commands:
         bare = re.sub(r"<[^<>]*>", "", command)
         assert "…" not in bare and "xxx" not in bare.lower(), command
+
+
+def test_a_destructive_command_says_so_on_its_own_line(tmp_path: Path) -> None:
+    """Generating a new SECRET_KEY or ENCRYPTION_KEY is marked where it is pasted (a shell comment)."""
+    values = {"ENVIRONMENT": "production", "DYNO": "run.1", "SECRET_KEY": "changeme", "ENCRYPTION_KEY": "x" * 44}
+    proc = run_doctor("--offline", "--format", "json", "--only", "secret_key,fernet", env=clean_environ(**values),
+                      cwd=tmp_path)
+    generated = [c for f in json.loads(proc.stdout)["findings"] for c in f["commands"] if "$(python3 -c" in c]
+    assert any("SECRET_KEY=" in c and c.endswith("# DESTRUCTIVE: every user is logged out") for c in generated)
+    assert any("ENCRYPTION_KEY=" in c and "# DESTRUCTIVE: data encrypted with the old key" in c for c in generated)
+    done = subprocess.run(["bash", "-c", "echo ok  # DESTRUCTIVE: a shell ignores this"], capture_output=True,
+                          text=True)
+    assert done.stdout == "ok\n"

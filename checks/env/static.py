@@ -23,11 +23,13 @@ def _is_secret_value(name: str, value: str) -> bool:
 def _fix(ctx: Context, name: str) -> Fix:
     if name == "SECRET_KEY":
         return ctx.generate_fix(name, SECRET_KEY_GENERATOR,
-                                text="Generate a new random key (this logs every user out).")
+                                text="Generate a new random key (this logs every user out).",
+                                consequence="every user is logged out")
     if name == "ENCRYPTION_KEY":
         return ctx.generate_fix(name, FERNET_GENERATOR, text=(
             "If the app has already stored encrypted data, restore the key it used instead: a new key cannot "
-            "decrypt existing data. Only for a fresh database, generate one."))
+            "decrypt existing data. Only for a fresh database, generate one."),
+            consequence="data encrypted with another key can no longer be read")
     if name == "DATABASE_URL" and ctx.uses_heroku_config:
         return Fix("Heroku sets DATABASE_URL when a Postgres add-on is attached; check it is attached.",
                    (f"heroku addons{ctx.heroku_app_flag()}",

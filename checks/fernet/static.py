@@ -72,10 +72,13 @@ def _fix(ctx: Context, name: str, problem: Problem) -> Fix:
         f"new one instead. {DATA_WARNING}")
 
 
+LOST_DATA = "data encrypted with the old key can no longer be read"
+
+
 def _two_ways(ctx: Context, name: str, shape: str, first: str, second: str) -> Fix:
     """One fix offering two alternatives: set `shape` (first command) or generate a new key (the rest)."""
     keep = ctx.set_fix(name, shape, text=first)
-    fresh = ctx.generate_fix(name, GENERATOR)
+    fresh = ctx.generate_fix(name, GENERATOR, consequence=LOST_DATA if name == CURRENT else "")
     lead = keep.text + (" the first line below." if keep.text.endswith(":") else " Use the first command below.")
     how = ("use the last command" if ctx.uses_heroku_config else
            "run the second command and paste its output after `=` in the last line")

@@ -98,7 +98,8 @@ def failure_fix(ctx: Context, slug: str, parts: SplitResult | None) -> Fix:
         if heroku:
             return Fix("Use the credentials the add-on set (a copy kept elsewhere goes stale); if they leaked, "
                        "rotate them (this disconnects every client).",
-                       (f"heroku config:get DATABASE_URL{flag}", f"heroku pg:credentials:rotate{flag}"))
+                       (f"heroku config:get DATABASE_URL{flag}",
+                        f"heroku pg:credentials:rotate{flag}  # DESTRUCTIVE: every client is disconnected"))
         if slug == "role_missing":
             return Fix("Create the role, then retry.", (f"createuser {as_admin} --pwprompt {_q(user)}",))
         return Fix("Put the role's real password in DATABASE_URL, or set a new one as a superuser (psql prompts "
@@ -122,7 +123,7 @@ def failure_fix(ctx: Context, slug: str, parts: SplitResult | None) -> Fix:
             return Fix("Reduce the pool size (pool_size + max_overflow per process, times processes and dynos) "
                        "below the plan's limit; heroku pg:killall frees the slots now but disconnects every "
                        "session; a larger plan raises the limit.",
-                       (f"heroku pg:info{flag}", f"heroku pg:killall{flag}"))
+                       (f"heroku pg:info{flag}", f"heroku pg:killall{flag}  # DESTRUCTIVE: disconnects every session"))
         return Fix("See who holds the connections and reduce the app's pool size.",
                    (psql_command(parts, "-c", GROUPS_SQL),))
     if heroku:

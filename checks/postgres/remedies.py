@@ -64,7 +64,7 @@ def connections_fix(ctx: Context, parts: SplitResult | None, slots: int, destruc
         text = ("To free the slots now, heroku pg:killall disconnects every session, of every dyno and console "
                 "(their requests in flight fail and the pools reconnect). Then, so it does not fill up again: "
                 + text[0].lower() + text[1:])
-        commands.append(f"heroku pg:killall{flag}")
+        commands.append(f"heroku pg:killall{flag}  # DESTRUCTIVE: disconnects every session")
     return Fix(text, tuple(commands))
 
 

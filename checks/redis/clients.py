@@ -168,7 +168,8 @@ def clients_fix(ctx: Context, target: Target, leaked: bool = False) -> Fix:
         return Fix(share + "Close idle clients or raise the server's limit (maxclients in redis.conf).")
     timeout = ("Let Redis close connections idle for 5 minutes (the command below; it disconnects only "
                "clients idle that long). ") if leaked else ""
-    commands = ((f"heroku redis:timeout REDIS_URL --seconds 300{flag}",) if leaked else ()) + (
+    commands = ((f"heroku redis:timeout REDIS_URL --seconds 300{flag}  # closes clients idle for 300 s",)
+                if leaked else ()) + (
         f"heroku redis:info{flag}", f"heroku addons:upgrade heroku-redis:premium-0{flag}")
     return Fix(share + timeout + "Lower the app's pool size (max_connections) or upgrade the plan (mini 20 "
                "clients, premium-0 40, premium-1 80).", commands)

@@ -44,7 +44,8 @@ def _severity(ctx: Context, production: Severity, elsewhere: Severity) -> Severi
 
 
 def _new_key_fix(ctx: Context, text: str) -> Fix:
-    return ctx.generate_fix("SECRET_KEY", GENERATOR, text=f"{text} {ROTATION_NOTE}")
+    return ctx.generate_fix("SECRET_KEY", GENERATOR, text=f"{text} {ROTATION_NOTE}",
+                            consequence="every user is logged out")
 
 
 def surroundings(ctx: Context, raw: str) -> list[Finding]:

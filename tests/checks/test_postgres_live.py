@@ -181,7 +181,7 @@ def test_connections_exhausted_heroku_fix(pg: PostgresCluster) -> None:
     limited = pg.url(LIMITED_USER, LIMITED_PASSWORD)
     with pg.hold(2, limited):
         found = assert_critical(check(limited, {**HEALTHY_DEV, "DYNO": "web.1"}), "postgres.connections_exhausted")
-    assert {"heroku pg:info", "heroku pg:killall"} <= set(found.fix.commands)
+    assert {"heroku pg:info", "heroku pg:killall  # DESTRUCTIVE: disconnects every session"} <= set(found.fix.commands)
 
 
 def test_another_service_on_the_port_is_connect_failed(smtp_plain: SmtpServer) -> None:  # noqa: F811
@@ -246,7 +246,7 @@ def test_usage_at_100_percent_is_an_error_with_killall_on_heroku(pg: PostgresClu
     with pg.hold(6):  # + the doctor's own = 7 of 7: the doctor takes the last slot
         found = get(check(pg.url(), {**HEALTHY_DEV, "DYNO": "web.1"}), "postgres.connections_high")
     assert found.severity is Severity.ERROR and "7 of 7" in found.title and "100%" in found.title
-    assert "heroku pg:killall" in found.fix.commands
+    assert "heroku pg:killall  # DESTRUCTIVE: disconnects every session" in found.fix.commands
     assert "heroku pg:killall disconnects every session" in found.fix.text
 
 

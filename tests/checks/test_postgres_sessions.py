@@ -274,7 +274,7 @@ def test_90_percent_is_an_error_and_offers_killall_marked_destructive(pg: Postgr
         local = get(check(pg.url()), "postgres.connections_high")
     high = get(findings, "postgres.connections_high")
     assert high.severity is Severity.ERROR and "at 90%" in high.title
-    assert "heroku pg:killall -a chaski-app" in high.fix.commands
+    assert "heroku pg:killall -a chaski-app  # DESTRUCTIVE: disconnects every session" in high.fix.commands
     assert "heroku pg:killall disconnects every session" in high.fix.text
     assert local.severity is Severity.ERROR and not any("killall" in c for c in local.fix.commands)
 
