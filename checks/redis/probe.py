@@ -195,17 +195,22 @@ async def classify(ctx: Context, target: Target, exc: BaseException) -> Finding:
 async def _tls_verify_failed(ctx: Context, target: Target, error: ssl.SSLCertVerificationError) -> Finding:
     reason = scrub(str(error.verify_message or error.reason or "certificate verify failed"), target.url)
     client, retry_error, _ = await _ping(target.url, ctx.timeout, ssl_cert_reqs=None)
+    severity = Severity.ERROR
     if client is not None:
         await _close(client)
         outcome = ("With verification turned off (for this one test only) the server answers PING, so the "
                    "certificate is the only problem.")
+        if ctx.on_heroku:  # Heroku Redis's self-signed certificate: expected there, the app opts out of verifying
+            severity = Severity.WARNING
+            outcome += (" On Heroku that is Heroku Redis's self-signed certificate: the app must connect with "
+                        "ssl_cert_reqs=None (it does not verify the server, so keep the URL from Heroku).")
     else:
         from redis.exceptions import AuthenticationError
 
         why = ("it rejects the password in REDIS_URL" if isinstance(retry_error, AuthenticationError)
                else f"it does not answer ({type(retry_error).__name__})")
         outcome = f"Even with verification turned off {why}."
-    return redis_finding("tls_verify_failed", Severity.ERROR,
+    return redis_finding("tls_verify_failed", severity,
                          f"Redis at {target.address} presents a certificate that cannot be verified ({reason})",
                          "redis-py verifies rediss:// certificates by default; Heroku Redis uses a self-signed one. "
                          + outcome,
