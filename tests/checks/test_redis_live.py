@@ -116,10 +116,11 @@ def test_heroku_redis_self_signed_certificate_is_a_warning_on_heroku(redis_tls: 
                                                                       no_cert_file: None) -> None:
     """On a dyno a self-signed certificate (the server answers once verification is off) is Heroku Redis's:
     a warning, so a healthy Heroku app can exit 0; elsewhere it stays an error (above)."""
-    found = get(live(redis_tls.url(), DYNO="web.1"), "redis.tls_verify_failed")
+    found = get(live(redis_tls.url(host="127.0.0.2"), DYNO="web.1"), "redis.tls_verify_failed")
     assert found.severity is Severity.WARNING
     assert "Heroku Redis's self-signed certificate" in found.detail and "ssl_cert_reqs=None" in found.detail
-    wrong_password = get(live(redis_tls.url(password=CANARY), DYNO="web.1"), "redis.tls_verify_failed")
+    wrong_password = get(live(redis_tls.url(password=CANARY, host="127.0.0.2"), DYNO="web.1"),
+                         "redis.tls_verify_failed")
     assert wrong_password.severity is Severity.ERROR  # it does not answer even unverified: not just the certificate
 
 
