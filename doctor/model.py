@@ -30,6 +30,16 @@ class Finding:
     `vars` names every configuration variable the finding is about. `root_cause` marks a finding
     that explains others (a broken .env line that hides variables): ranking puts it first among
     its severity.
+
+    Cause and consequence (`doctor/causes.py` links them after every check has run):
+    - `caused_by` is the id of the finding that explains this one; a check sets it when it knows
+      (a wrong callback path explains Google's `redirect_uri_mismatch`), the engine when the link
+      spans checks. A consequence ranks right after its root and is folded under it.
+    - `assumes` names variables the finding's premise depends on without being about them (a
+      production-only rule assumes ENVIRONMENT): what changes or hides one of them is its cause.
+    - `symptom` classifies a network failure the same way in every check (`dns`, `connect`,
+      `tls_verify`), so one machine-wide cause can be told from per-integration faults.
+    - `silenced` is set by the engine for ids the user silenced (`--silence`).
     """
 
     id: str
@@ -41,9 +51,14 @@ class Finding:
     docs: str = ""
     root_cause: bool = False
     check: str = ""
+    caused_by: str = ""
+    assumes: tuple[str, ...] = ()
+    symptom: str = ""
+    silenced: bool = False
 
     def __post_init__(self) -> None:
         self.vars = tuple(self.vars)
+        self.assumes = tuple(self.assumes)
         if not self.check:
             self.check = self.id.split(".", 1)[0]
 
