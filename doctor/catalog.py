@@ -29,6 +29,38 @@ ENGINE_SPECS = (
 ENGINE_SLUGS = frozenset(spec.slug for spec in ENGINE_SPECS)
 
 
+class MachineWide(Check):
+    """Findings the engine makes across integrations: one network fault that several checks saw.
+
+    Not an installed check (nothing runs it): `doctor/causes.py` adds its findings when most
+    network checks fail the same way, and folds theirs under it.
+    """
+
+    id = "network"
+    title = "Network, across integrations"
+    order = 0
+    docs = "Troubleshooting"
+    catalog = (
+        FindingSpec("no_dns", Severity.ERROR,
+                    "Most network checks fail at name resolution: this machine cannot resolve host names.",
+                    "Fix the machine's DNS or network first; the folded per-integration findings follow from it.",
+                    causes="No network, a broken resolver, a VPN or container without DNS."),
+        FindingSpec("unreachable", Severity.ERROR,
+                    "Most network checks cannot open a TCP connection: this machine cannot reach its services.",
+                    "Fix outbound connections first (network, firewall, proxy); the folded findings follow from it.",
+                    causes="No network, an egress firewall, a proxy that must be configured."),
+        FindingSpec("tls_intercepted", Severity.ERROR,
+                    "Most TLS peers fail certificate verification: something intercepts TLS, or the CA bundle is "
+                    "missing.",
+                    "Give Python the proxy's CA bundle (SSL_CERT_FILE), or fix the CA store; never turn "
+                    "verification off.",
+                    causes="A TLS-intercepting corporate proxy or antivirus, a stale or missing CA bundle."),
+    )
+
+
+MACHINE_WIDE = MachineWide()
+
+
 class CatalogRow:
     """One finding id with everything `doctor explain` shows about it."""
 
@@ -55,15 +87,15 @@ def declared_ids(check: Check) -> frozenset[str]:
 def rows_of(check: Check) -> list[CatalogRow]:
     """The check's catalog rows, its declared ones first, then the engine's."""
     rows = []
-    for spec in (*check.catalog, *ENGINE_SPECS):
+    for spec in (*check.catalog, *(() if isinstance(check, MachineWide) else ENGINE_SPECS)):
         rows.append(CatalogRow(f"{check.id}.{spec.slug}", check.id, spec,
                                spec.docs or check.docs, tuple(spec.vars) or tuple(check.vars)))
     return rows
 
 
 def all_rows(checks: list[Check]) -> list[CatalogRow]:
-    """Every row of every check, in check order."""
-    return [row for check in checks for row in rows_of(check)]
+    """Every row of every check, in check order, then the engine's machine-wide findings."""
+    return [row for check in (*checks, MACHINE_WIDE) for row in rows_of(check)]
 
 
 def closest(wanted: str, known: list[str], count: int = 3) -> list[str]:

@@ -63,6 +63,9 @@ class Check:
     - `depends_on`: ids of checks that must pass first; when one fails this check is skipped.
     - `boot_critical`: a failure here stops the app from booting (ranked before feature checks).
     - `order`: where the check stands in reports (built-ins use 10..200; the default is 500).
+    - `stage`: where the check stands in cause and consequence: 0 reads the configuration files,
+      1 judges the values, 2 (the default) uses them. A root finding of an earlier stage explains
+      later-stage findings about its variables (`doctor/causes.py`).
     - `docs`: where to read more; given to each finding that names no docs of its own.
     - `catalog`: a `FindingSpec` for every finding id `run` can emit. The engine adds
       `<id>.crashed`, `<id>.timed_out` and `<id>.load_failed` itself.
@@ -75,6 +78,7 @@ class Check:
     depends_on: ClassVar[tuple[str, ...]] = ()
     boot_critical: ClassVar[bool] = False
     order: ClassVar[int] = 500
+    stage: ClassVar[int] = 2
     docs: ClassVar[str] = ""
     catalog: ClassVar[tuple[FindingSpec, ...]] = ()
 

@@ -76,6 +76,9 @@ def _run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--offline", action="store_true", help="open no connection: static checks only")
     parser.add_argument("--only", type=_ids, metavar="IDS", help="comma-separated check ids to run")
     parser.add_argument("--skip", type=_ids, metavar="IDS", help="comma-separated check ids to leave out")
+    parser.add_argument("--silence", type=_ids, metavar="IDS", action="extend",
+                        help="finding or check ids to leave out of the ranking and the exit code (repeatable; "
+                             "also DOCTOR_SILENCE and [tool.doctor] silence in ./pyproject.toml)")
     parser.add_argument("--timeout", type=_positive_seconds, default=10.0, metavar="SECONDS",
                         help="bound on each network operation (default 10)")
     parser.add_argument("--deadline", type=_positive_seconds, metavar="SECONDS",
@@ -185,11 +188,14 @@ def run_checks(argv: Sequence[str]) -> int:
     from doctor.outcome import default_deadline
     from doctor.registry import SelectionError, discover
     from doctor.report import build_report
+    from doctor.silence import SilenceError, silenced_ids
 
     try:
         config = load_config(args.env_files, os.environ)
-        registry = discover().select(args.only, args.skip)
-    except (ConfigError, SelectionError) as exc:
+        installed = discover()
+        silence = silenced_ids(args.silence, config, installed.checks)
+        registry = installed.select(args.only, args.skip)
+    except (ConfigError, SelectionError, SilenceError) as exc:
         print(f"doctor: {exc}", file=sys.stderr)
         return EXIT_USAGE
     options = RunOptions(timeout=args.timeout, offline=args.offline, write_probe=args.write_probe,
@@ -199,7 +205,7 @@ def run_checks(argv: Sequence[str]) -> int:
     spinner = args.format == "text" and _use_color(args, sys.stderr)
     results, interrupted = _execute(registry, ctx, deadline, spinner)
     report = build_report(results, _report_context(ctx, config), config.redactor(),
-                          Severity(args.fail_on), interrupted)
+                          Severity(args.fail_on), interrupted, silence)
     render(report, args.format, _use_color(args, sys.stdout), args.verbose)
     return EXIT_INTERRUPTED if interrupted else report.exit_code
 

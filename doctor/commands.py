@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from doctor import arguments
-from doctor.catalog import CatalogRow, all_rows, closest, rows_of
+from doctor.catalog import MACHINE_WIDE, CatalogRow, all_rows, closest, rows_of
 from doctor.check import Check
 from doctor.exitcodes import EXIT_OK, EXIT_USAGE
 from doctor.registry import Registry, discover
@@ -75,7 +75,7 @@ def explain_command(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     registry = discover()
     wanted = args.id.strip()
-    checks = {c.id: c for c in registry.checks}
+    checks = {c.id: c for c in (*registry.checks, MACHINE_WIDE)}
     rows = {row.id: row for row in all_rows(registry.checks)}
     if wanted in checks:
         return _explain_check(checks[wanted], args.format)

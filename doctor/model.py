@@ -55,6 +55,7 @@ class Finding:
     assumes: tuple[str, ...] = ()
     symptom: str = ""
     silenced: bool = False
+    cause: Finding | None = field(default=None, repr=False, compare=False)  # the root `caused_by` names
 
     def __post_init__(self) -> None:
         self.vars = tuple(self.vars)
@@ -101,6 +102,8 @@ class CheckResult:
     offline_partial: bool = False
     skip_vars: tuple[str, ...] = ()
     vars_read: tuple[str, ...] = ()
+    stage: int = 2
+    synthetic: bool = False  # a run-level result the engine made (network.*), not an installed check
 
     @property
     def worst(self) -> Severity | None:

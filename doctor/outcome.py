@@ -132,6 +132,7 @@ def result_for(check: Check, status: Status, reason: str | None = None,
         reason=reason,
         network=check.network,
         boot_critical=check.boot_critical,
+        stage=getattr(check, "stage", 2),
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from doctor import __version__
+from doctor.causes import link
 from doctor.exitcodes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE  # noqa: F401  (re-exported)
 from doctor.model import CheckResult, Finding, Fix, Severity, Status
 from doctor.ranking import RankedFinding, rank
@@ -31,9 +32,28 @@ class Report:
     offline_skipped: list[str] = field(default_factory=list)
 
     @property
+    def active(self) -> list[RankedFinding]:
+        """The findings that count: every one not silenced."""
+        return [r for r in self.findings if not r.finding.silenced]
+
+    @property
+    def silenced(self) -> list[RankedFinding]:
+        """The findings the user silenced (kept in JSON, left out of status and exit code)."""
+        return [r for r in self.findings if r.finding.silenced]
+
+    @property
+    def heads(self) -> list[RankedFinding]:
+        """The findings shown on their own: roots and findings with no cause, silenced ones left out."""
+        return [r for r in self.active if r.root_rank is None]
+
+    def consequences(self, ranked: RankedFinding) -> list[RankedFinding]:
+        """The findings folded under `ranked` (its consequences), in rank order."""
+        return [r for r in self.findings if r.root_rank == ranked.rank]
+
+    @property
     def worst(self) -> Severity | None:
-        """The worst severity present, or None."""
-        severities = [r.finding.severity for r in self.findings]
+        """The worst severity present among findings not silenced, or None."""
+        severities = [r.finding.severity for r in self.active]
         return max(severities, key=lambda s: s.weight) if severities else None
 
     @property
@@ -78,6 +98,8 @@ def finding_dict(ranked: RankedFinding) -> dict[str, Any]:
         "commands": list(f.fix.commands) if f.fix else [],
         "vars": list(f.vars),
         "docs": f.docs,
+        "caused_by": f.caused_by or None,
+        "silenced": f.silenced,
     }
 
 
@@ -104,11 +126,17 @@ def build_report(
     scrub: Callable[[str], str],
     fail_on: Severity = Severity.ERROR,
     interrupted: bool = False,
+    silence: frozenset[str] = frozenset(),
 ) -> Report:
-    """Scrub, rank and wrap check results into a Report."""
+    """Scrub, link causes, mark what `silence` names (finding or check ids), rank and wrap."""
     clean = [_scrub_result(r, scrub) for r in results]
+    linked = link(clean)  # a machine-wide root it adds holds check ids and fixed text only
+    for result in linked:
+        for finding in result.findings:
+            finding.silenced = finding.id in silence or finding.check in silence
     offline_skipped = [r.id for r in clean if r.offline_partial]
-    return Report(clean, rank(clean), context, fail_on, interrupted, offline_skipped)
+    checks = [r for r in linked if not r.synthetic]
+    return Report(checks, rank(linked), context, fail_on, interrupted, offline_skipped)
 
 
 def check_symbol(result: CheckResult) -> str:

@@ -22,6 +22,7 @@ class DotenvCheck(Check):
     network = False
     boot_critical = True
     order = 10
+    stage = 0  # reads the files: what it finds explains what later checks see
     docs = ("Secrets Management Guide › Local Development Setup › Create .env File; "
             "Security Best Practices › Never Commit Secrets")
     catalog = (

@@ -25,6 +25,7 @@ class EnvCheck(Check):
     network = False
     boot_critical = True
     order = 20
+    stage = 1  # judges the values the files and the environment give
     docs = "Secrets Management Guide › Environment Variables; Troubleshooting › Missing Environment Variables"
     catalog = (
         FindingSpec(

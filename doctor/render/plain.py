@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from doctor.model import Finding, Severity, Status
+from doctor.ranking import RankedFinding
 from doctor.report import Report, check_symbol
 
 WIDTH = 100
@@ -112,12 +114,12 @@ def _lines(report: Report, verbose: bool) -> list[str]:
     if report.offline_skipped:
         out.append("")
         out += wrap(f"Not run under --offline (network probes): {', '.join(report.offline_skipped)}", WIDTH)
-    if report.findings:
+    if report.heads:
         out.append("")
-        out += wrap(f"Findings, most important first ({len(report.findings)})", WIDTH)
-    for ranked in report.findings:
+        out += wrap(findings_heading(report), WIDTH)
+    for number, ranked in enumerate(report.heads, 1):
         out.append("")
-        out += _finding(ranked.rank, ranked.finding, verbose)
+        out += _finding(number, ranked.finding, verbose, fold_rows(report, ranked, verbose))
     out.append("")
     out += wrap(verdict(report)[0], WIDTH)
     return out
@@ -129,7 +131,35 @@ def _soft(line: str) -> list[str]:
     return line.split("\n")
 
 
-def _finding(rank: int, finding: Finding, verbose: bool) -> list[str]:
+def findings_heading(report: Report) -> str:
+    """`Findings, most important first (3)`, with how many more are folded under them."""
+    heads = report.heads
+    folded = len(report.active) - len(heads)
+    text = f"Findings, most important first ({len(heads)})"
+    return text + (f"; {folded} more they cause are folded under them" if folded else "")
+
+
+def fold_rows(report: Report, ranked: RankedFinding, verbose: bool) -> list[str]:
+    """The lines under a root that stand for its consequences: a count by id; each one under -v."""
+    members = report.consequences(ranked)
+    if not members:
+        return []
+    counts: dict[str, int] = {}
+    for member in members:
+        counts[member.finding.id] = counts.get(member.finding.id, 0) + 1
+    ids = ", ".join(f"{i} ×{n}" if n > 1 else i for i, n in counts.items())
+    if not verbose:
+        return [f"Causes {len(members)} more: {ids} (-v lists them; they need no fix of their own until this one "
+                "is fixed)."]
+    rows = [f"Causes {len(members)} more: {ids}:"]
+    for member in members:
+        f = member.finding
+        about = f" · {', '.join(f.vars)}" if f.vars else ""
+        rows.append(f"  #{member.rank} {f.severity.value.upper()} {f.id}{about}: {safe(f.title)}")
+    return rows
+
+
+def _finding(rank: int, finding: Finding, verbose: bool, folded: Sequence[str] = ()) -> list[str]:
     label = f"{rank}."
     if len(label) > _RANK_WIDTH:
         raise Unmeasurable(label)
@@ -142,6 +172,7 @@ def _finding(rank: int, finding: Finding, verbose: bool) -> list[str]:
         rows.append("Fix: " + safe(finding.fix.text))
     if verbose and finding.docs:
         rows.append("Docs: " + safe(finding.docs))
+    rows += folded
     out: list[str] = []
     for index, row in enumerate(rows):
         for line_index, line in enumerate(wrap(row, column)):
@@ -170,17 +201,27 @@ def status_note(status: Status, reason: str | None, count: int) -> str:
 
 
 def verdict(report: Report) -> tuple[str, str]:
-    """The last line, and its tone: `interrupted`, `failed` or `ok`."""
+    """The last line, and its tone: `interrupted`, `failed` or `ok`.
+
+    It counts causes, not symptoms: a root counts once, at the worst severity it explains; what it
+    causes and what was silenced are counted apart."""
     counts = {s: 0 for s in Severity}
-    for ranked in report.findings:
-        counts[ranked.finding.severity] += 1
+    for ranked in report.heads:
+        members = report.consequences(ranked)
+        worst = max((ranked.finding.severity, *(m.finding.severity for m in members)), key=lambda s: s.weight)
+        counts[worst] += 1
     parts = [f"{counts[s]} {s.value}" if s in (Severity.CRITICAL, Severity.INFO) else _plural(counts[s], s.value)
              for s in Severity if counts[s]]
     summary = ", ".join(parts) if parts else "no problems found"
+    folded = len(report.active) - len(report.heads)
+    if folded:
+        summary += f" (and {folded} more they cause)"
+    if report.silenced:
+        summary += f"; {len(report.silenced)} silenced"
     if report.interrupted:
         return f"Interrupted: {summary} in the checks that finished (exit 130)", "interrupted"
     if report.exit_code:
-        return f"✗ {summary}. Start with #1: {safe(report.findings[0].finding.title)} (exit 1)", "failed"
+        return f"✗ {summary}. Start with #1: {safe(report.heads[0].finding.title)} (exit 1)", "failed"
     if parts:
         return f"✓ {summary}; nothing at or above {report.fail_on.value} (exit 0)", "ok"
     return f"✓ {summary} (exit 0)", "ok"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 
 from doctor.model import Finding, Severity
-from doctor.render.plain import header, render_plain, safe, status_note, verdict
+from doctor.render.plain import findings_heading, fold_rows, header, render_plain, safe, status_note, verdict
 from doctor.report import Report, check_symbol
 
 TYPE_CHECKING = False
@@ -102,18 +102,18 @@ def _render(report: Report, console: Console, verbose: bool) -> None:
         skipped = ", ".join(report.offline_skipped)
         console.print(Text(f"Not run under --offline (network probes): {skipped}", style="dim"))
 
-    if report.findings:
+    if report.heads:
         console.print()
-        console.print(Text(f"Findings, most important first ({len(report.findings)})", style="bold"))
-    for ranked in report.findings:
+        console.print(Text(findings_heading(report), style="bold"))
+    for number, ranked in enumerate(report.heads, 1):
         console.print()
-        _print_finding(console, ranked.rank, ranked.finding, verbose)
+        _print_finding(console, number, ranked.finding, verbose, fold_rows(report, ranked, verbose))
 
     console.print()
     console.print(_verdict(report))
 
 
-def _print_finding(console: Console, rank: int, finding: Finding, verbose: bool) -> None:
+def _print_finding(console: Console, rank: int, finding: Finding, verbose: bool, folded: list[str]) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -136,6 +136,8 @@ def _print_finding(console: Console, rank: int, finding: Finding, verbose: bool)
         grid.add_row("", fix)
     if verbose and finding.docs:
         grid.add_row("", Text("Docs: " + safe(finding.docs), style="dim"))
+    for row in folded:
+        grid.add_row("", Text(row, style="dim"))
     console.print(grid)
     for command in finding.fix.commands if finding.fix else ():
         console.print(Text("      " + safe(command), style="cyan"), soft_wrap=True)

@@ -24,14 +24,18 @@ def _text(alphabet: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.lists(words, max_size=40).map(" ".join)
 
 
-IDS = st.from_regex(r"[a-z]{2,8}\.[a-z_]{2,14}", fullmatch=True)
+LINKED = st.sampled_from(["dotenv.bom", "env.shadowed", "postgres.dns", "redis.dns"])  # often named by caused_by
+IDS = LINKED | st.from_regex(r"[a-z]{2,8}\.[a-z_]{2,14}", fullmatch=True)
 
 
 @st.composite
 def findings(draw: st.DrawFn, text: st.SearchStrategy[str]) -> Finding:
     fix = draw(st.none() | st.builds(Fix, text, st.lists(text, max_size=3).map(tuple)))
     return Finding(draw(IDS), draw(st.sampled_from(list(Severity))), draw(text), draw(text), fix,
-                   tuple(draw(st.lists(st.from_regex(r"[A-Z_]{3,12}", fullmatch=True), max_size=3))), draw(text))
+                   tuple(draw(st.lists(st.sampled_from(["DATABASE_URL", "ENVIRONMENT", "REDIS_URL"]), max_size=2))),
+                   draw(text), root_cause=draw(st.booleans()), caused_by=draw(st.just("") | LINKED),
+                   assumes=tuple(draw(st.lists(st.just("ENVIRONMENT"), max_size=1))),
+                   symptom=draw(st.sampled_from(["", "dns", "connect", "tls_verify"])))
 
 
 @st.composite
@@ -39,8 +43,9 @@ def results(draw: st.DrawFn, text: st.SearchStrategy[str]) -> CheckResult:
     status = draw(st.sampled_from(list(Status)))
     return CheckResult(draw(st.from_regex(r"[a-z_]{2,10}", fullmatch=True)), draw(text), status,
                        draw(st.lists(findings(text), max_size=4)), draw(st.integers(0, 99999)),
-                       draw(st.none() | text),
-                       vars_read=tuple(draw(st.lists(st.sampled_from(["A", "B_C"]), max_size=3))))
+                       draw(st.none() | text), network=draw(st.booleans()),
+                       vars_read=tuple(draw(st.lists(st.sampled_from(["A", "B_C"]), max_size=3))),
+                       stage=draw(st.integers(0, 2)))
 
 
 @st.composite
@@ -48,7 +53,9 @@ def reports(draw: st.DrawFn, text: st.SearchStrategy[str]):
     context = {"environment": draw(st.none() | text), "platform": "local",
                "sources": draw(st.lists(text, max_size=2)), "offline": draw(st.booleans())}
     checks = draw(st.lists(results(text), max_size=5))
-    report = build_report(checks, context, Redactor(), draw(st.sampled_from(list(Severity))), draw(st.booleans()))
+    silence = frozenset(draw(st.lists(IDS, max_size=2)))
+    report = build_report(checks, context, Redactor(), draw(st.sampled_from(list(Severity))), draw(st.booleans()),
+                          silence)
     report.offline_skipped = draw(st.lists(st.from_regex(r"[a-z]{2,8}", fullmatch=True), max_size=8))
     return report
 

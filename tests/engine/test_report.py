@@ -67,7 +67,7 @@ def test_json_schema_one_key_order_status_and_exit_codes() -> None:
     assert list(data) == ["schema", "doctor_version", "status", "exit_code", "context", "findings", "checks"]
     assert data["schema"] == 1 and data["status"] == "warning" and data["exit_code"] == 0
     assert list(data["findings"][0]) == ["id", "check", "severity", "rank", "title", "detail", "fix", "commands",
-                                         "vars", "docs"]
+                                         "vars", "docs", "caused_by", "silenced"]
     assert data["findings"][0]["vars"] == ["ENCRYPTION_KEY"]
     assert data["checks"][1] == {"id": "env", "status": "passed", "duration_ms": 5, "reason": None}
     assert build_report(results, CONTEXT, Redactor(), fail_on=Severity.WARNING).exit_code == 1

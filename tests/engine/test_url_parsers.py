@@ -35,8 +35,7 @@ def test_masking_removes_any_password(password: str) -> None:
     url = f"postgresql://chaski:{password}@db.example.com:5432/chaski"
     assert url_password(url) == password
     masked = mask_url_password(url)
-    assert password not in masked.replace("chaski", "").replace("db.example.com:5432", "")
-    assert masked.startswith("postgresql://chaski:<password>@")
+    assert masked == "postgresql://chaski:<password>@db.example.com:5432/chaski"
 
 
 def test_malformed_port_is_an_error_not_an_exception() -> None:
