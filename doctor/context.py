@@ -86,9 +86,21 @@ class Context:
         return value.value.strip().strip("\"'").lower() if value else ""
 
     @property
+    def known_environment(self) -> str | None:
+        """ENVIRONMENT when it is exactly development, staging or production, as the app compares it;
+        None when it is unset or anything else: then no rule may assume a side."""
+        value = self.value("ENVIRONMENT")
+        return value.value if value is not None and value.value in ENVIRONMENTS else None
+
+    @property
     def production(self) -> bool:
-        """True when ENVIRONMENT says production."""
-        return self.environment == "production"
+        """True when ENVIRONMENT is exactly production (a finding that relies on it `assumes` ENVIRONMENT)."""
+        return self.known_environment == "production"
+
+    @property
+    def nonproduction(self) -> bool:
+        """True when ENVIRONMENT is exactly development or staging: unset or invalid is neither side."""
+        return self.known_environment in ("development", "staging")
 
     @property
     def on_heroku(self) -> bool:
@@ -101,9 +113,21 @@ class Context:
         return "heroku" if self.on_heroku else "local"
 
     @property
+    def environment_in_doubt(self) -> bool:
+        """True when sources disagree on ENVIRONMENT: a file sets it twice with different values, or
+        the process environment overrides a different file value. The value in force is still the
+        app's, but which side the user meant is unknown."""
+        values = {b.value for f in self.config.files for b in f.assignments if b.key == "ENVIRONMENT"}
+        if "ENVIRONMENT" in self.config.environ and values:
+            values.add(self.config.environ["ENVIRONMENT"])
+        return len(values) > 1
+
+    @property
     def uses_heroku_config(self) -> bool:
-        """Fixes are `heroku config:set` on a dyno or for production, `.env` edits otherwise."""
-        return self.on_heroku or self.production
+        """Fixes are `heroku config:set` on a dyno or for production, `.env` edits otherwise (also
+        when ENVIRONMENT is in doubt: a stray `ENVIRONMENT=production` in a local .env must not
+        turn every fix into a command against the live app)."""
+        return self.on_heroku or (self.production and not self.environment_in_doubt)
 
     # -- values --------------------------------------------------------------------------------
     def value(self, name: str) -> Value | None:

@@ -21,6 +21,7 @@ from checks.dotenv.text import (
     statement_lines,
 )
 from doctor import Finding, Fix, Severity
+from doctor.config import is_secret_name
 from doctor.dotenv import MAX_FILE_BYTES, Binding, DotenvFile
 
 _QUOTE_OPENED = re.compile(r"=[^\S\n]*(['\"])")
@@ -96,16 +97,33 @@ def _duplicate_findings(parsed: DotenvFile) -> list[Finding]:
             continue
         lines = [str(b.line) for b in bindings]
         same = len({b.value for b in bindings}) == 1
+        name = clean_key(key)
+        if same:
+            fix = Fix(f"Delete the earlier {name} line(s) in {parsed.path}: {', '.join(lines[:-1])}.")
+        else:  # which line is the mistake is not known: deleting the earlier ones could keep the wrong value
+            fix = Fix(f"Decide which {name} is meant{_values(name, bindings)}, keep that one line in {parsed.path} and "
+                      "delete the others; then run the doctor again: what follows from the value in force is "
+                      "folded under this finding.")
         findings.append(Finding(
             "dotenv.duplicate_key", Severity.INFO if same else Severity.WARNING,
-            f"{clean_key(key)} is set {len(bindings)} times in {parsed.path} (lines {listed(lines)}); "
+            f"{name} is set {len(bindings)} times in {parsed.path} (lines {listed(lines)}); "
             f"line {lines[-1]} wins",
             "python-dotenv keeps the last assignment" + (", and all of them hold the same value." if same else
                                                          ", so editing an earlier line changes nothing."),
-            Fix(f"Delete the earlier {clean_key(key)} line(s) in {parsed.path}: {', '.join(lines[:-1])}."),
-            vars=(clean_key(key),),
+            fix, vars=(name,), root_cause=not same,  # a different last value changes what the app sees
         ))
     return findings
+
+
+_SHOWN_SETTINGS = frozenset({"ENVIRONMENT", "LOG_LEVEL", "MAIL_PORT", "MAIL_STARTTLS", "MAIL_SSL_TLS",
+                             "RATE_LIMIT_ENABLED"})
+
+
+def _values(name: str, bindings: list[Binding]) -> str:
+    """` (line 1: 'development', line 40: 'production')` for a setting that is not a secret, else ''."""
+    if name not in _SHOWN_SETTINGS or is_secret_name(name) or any(len(b.value or "") > 40 for b in bindings):
+        return ""  # an unknown name may hold a secret the redactor does not know
+    return " (" + ", ".join(f"line {b.line}: {b.value!r}" for b in bindings) + ")"
 
 
 def _spacing_findings(parsed: DotenvFile) -> list[Finding]:

@@ -63,14 +63,18 @@ def environment_findings(ctx: Context) -> list[Finding]:
                   f"matches none of {', '.join(ENVIRONMENTS)}: settings meant for {normal} are not applied.")
         suggestion = normal
     else:
-        suggestion = _ENV_GUESSES.get(normal, "production" if ctx.on_heroku else "development")
+        # Only an unmistakable abbreviation is completed; anything else is the user's choice.
+        suggestion = _ENV_GUESSES.get(normal, "<development-or-staging-or-production>")
         title = f"ENVIRONMENT is {shown(raw)}, which is not development, staging or production"
         detail = (f"Set at {where}. The app only knows {', '.join(ENVIRONMENTS)}; any other value means none of "
                   "the environment-specific settings apply.")
+    detail += (" Until it is fixed the doctor assumes neither side either: rules for production or for "
+               "development are not applied, and no fix moves a value toward one of them.")
+    choice = f"Use exactly {suggestion!r} (lower case, no spaces)." if suggestion in ENVIRONMENTS else (
+        f"Set exactly one of {', '.join(ENVIRONMENTS)} (lower case, no spaces).")
     return [Finding(
         "env.environment_invalid", Severity.ERROR, title, detail,
-        ctx.set_fix("ENVIRONMENT", suggestion, text=f"Use exactly {suggestion!r} (lower case, no spaces)."),
-        vars=("ENVIRONMENT",),
+        ctx.set_fix("ENVIRONMENT", suggestion, text=choice), vars=("ENVIRONMENT",), root_cause=True,
     )]
 
 
@@ -173,7 +177,7 @@ def frontend_findings(ctx: Context) -> list[Finding]:
     if raw is None:
         return []
     where = ctx.where("FRONTEND_URL")
-    example = "https://your-app.example.com" if ctx.production else "http://localhost:3000"
+    example = "http://localhost:3000" if ctx.nonproduction else "https://<your-front-end-host>"
     parsed = parse_url(raw)
     parts = parsed.parts
     if parsed.error or parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
@@ -194,19 +198,22 @@ def frontend_findings(ctx: Context) -> list[Finding]:
             "browser's Origin header.",
             ctx.set_fix("FRONTEND_URL", f"{parts.scheme}://{host}{parts.path}".strip()), vars=("FRONTEND_URL",),
         ))
+    local = parts.hostname in ("localhost", "127.0.0.1", "0.0.0.0", "::1")
     if ctx.production and parts.scheme != "https":
-        https = "https://" + host + parts.path.rstrip("/")
+        # https://localhost would be a second wrong value: the local host gets a placeholder instead
+        https = "https://<your-front-end-host>" if local else "https://" + host + parts.path.rstrip("/")
         findings.append(Finding(
             "env.frontend_not_https", Severity.ERROR, f"FRONTEND_URL is {parts.scheme}:// in production",
             f"Set at {where}. Links in e-mails (password resets) would travel unencrypted and the CORS origin "
             "would not match a front end served over https.",
-            ctx.set_fix("FRONTEND_URL", https), vars=("FRONTEND_URL",),
+            ctx.set_fix("FRONTEND_URL", https), vars=("FRONTEND_URL",), assumes=("ENVIRONMENT",),
         ))
-    if ctx.production and parts.hostname in ("localhost", "127.0.0.1", "0.0.0.0", "::1"):
+    if ctx.production and local:
         findings.append(Finding(
             "env.frontend_localhost", Severity.ERROR, f"FRONTEND_URL points at {parts.hostname} in production",
             f"Set at {where}. Every link the app e-mails would lead to the user's own computer.",
             ctx.set_fix("FRONTEND_URL", "https://<your-front-end-host>"), vars=("FRONTEND_URL",),
+            assumes=("ENVIRONMENT",),
         ))
     if parts.path not in ("",) or parts.query or parts.fragment:
         origin = f"{parts.scheme}://{host}"

@@ -150,7 +150,7 @@ def shadow_findings(ctx: Context) -> list[Finding]:
             + values,
             Fix(f"Keep one source: unset {name} in the shell (or the process manager) to use {where}, or delete "
                 f"that line to use the environment's value.", (f"unset {name}",)),
-            vars=(name,),
+            vars=(name,), root_cause=True,  # what later checks saw of the variable came from the shell
         ))
     return findings
 

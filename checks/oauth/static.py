@@ -22,14 +22,20 @@ _URI_ERRORS = ("oauth.redirect_trailing_slash", "oauth.redirect_not_https", "oau
 def merge(static: list[Finding], live: list[Finding], accepted: bool) -> list[Finding]:
     """Combine static and live findings without reporting one cause twice.
 
-    A redirect_uri_mismatch that follows from a static URI error is folded into that error; a
-    trailing slash Google accepted (it is registered that way) is only worth knowing.
+    A redirect_uri_mismatch that follows from a static URI error is folded into that error, or,
+    after a path the backend does not serve, names it as its cause; a trailing slash Google accepted (it is registered that way) is only worth knowing.
     """
     uri_errors = [f for f in static if f.id in _URI_ERRORS]
     if uri_errors and any(f.id == "oauth.redirect_uri_not_registered" for f in live):
         live = [f for f in live if f.id != "oauth.redirect_uri_not_registered"]
         for finding in uri_errors:
             finding.detail += " Google confirms that this URI, as set, is not registered (redirect_uri_mismatch)."
+    path = next((f for f in static if f.id == "oauth.redirect_path"), None)
+    if path is not None:  # the wrong path explains Google's mismatch: registering that URI would be wrong too
+        for finding in live:
+            if finding.id == "oauth.redirect_uri_not_registered":
+                finding.caused_by = path.id
+                path.root_cause = True
     for finding in static:
         if accepted and finding.id == "oauth.redirect_trailing_slash":
             finding.severity = Severity.INFO
@@ -147,7 +153,7 @@ def redirect_findings(ctx: Context, uri: str) -> list[Finding]:
             "Google only accepts http redirect URIs for localhost; a production client needs https, and the "
             "authorization code would otherwise travel in clear text.",
             ctx.set_fix(REDIRECT, _suggested(ctx, uri), text="Use the https URL (and register it in the Console)."),
-            (REDIRECT,),
+            (REDIRECT,), assumes=("ENVIRONMENT",),
         ))
     if parts.path.endswith("/"):
         findings.append(Finding(
@@ -184,7 +190,7 @@ def redirect_findings(ctx: Context, uri: str) -> list[Finding]:
             "After sign-in Google sends the browser to the redirect URI; on another host the session cookie is "
             "set for the wrong site (or the callback reaches another deployment), so the login does not stick.",
             ctx.set_fix(REDIRECT, _suggested(ctx, uri), text="Use the app's own host for the callback."),
-            (REDIRECT, FRONTEND),
+            (REDIRECT, FRONTEND), assumes=("ENVIRONMENT",),
         ))
     return findings
 

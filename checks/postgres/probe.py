@@ -137,7 +137,7 @@ async def _inspect(ctx: Context, conn: Any, parts: SplitResult | None, connect_m
         findings.append(Finding(
             "postgres.not_encrypted", Severity.WARNING, "The production database connection is not encrypted",
             "pg_stat_ssl shows no TLS on this session: the password and all data cross the network in clear.",
-            failure_fix(ctx, "ssl_required", parts), VARS))
+            failure_fix(ctx, "ssl_required", parts), VARS, assumes=("ENVIRONMENT",)))
     return findings
 
 

@@ -27,8 +27,9 @@ class StaticResult:
     parts: SplitResult | None
 
 
-def _finding(slug: str, severity: Severity, title: str, detail: str, fix: Fix) -> Finding:
-    return Finding(f"postgres.{slug}", severity, title, detail, fix, VARS)
+def _finding(slug: str, severity: Severity, title: str, detail: str, fix: Fix,
+             assumes: tuple[str, ...] = ()) -> Finding:
+    return Finding(f"postgres.{slug}", severity, title, detail, fix, VARS, assumes=assumes)
 
 
 def template_url(parts: SplitResult, **query: str) -> str:
@@ -141,6 +142,7 @@ def static_findings(ctx: Context) -> StaticResult:
             "refuses such connections.",
             Fix("Remove sslmode=disable, or set sslmode=require where the app builds its database URL.",
                 (f"heroku pg:info{ctx.heroku_app_flag()}",)),
+            () if ctx.on_heroku else ("ENVIRONMENT",),
         ))
 
     critical = critical or any(f.severity is Severity.CRITICAL for f in findings)

@@ -167,16 +167,18 @@ def _option_findings(ctx: Context, scheme: str, query: dict[str, list[str]]) -> 
 
 
 def _platform_findings(ctx: Context, scheme: str, host: str, port: int | None, db: str) -> list[Finding]:
-    if not ctx.uses_heroku_config:
+    if not (ctx.on_heroku or ctx.production):
         return []
     where = "on a Heroku dyno" if ctx.on_heroku else "in production"
     flag = ctx.heroku_app_flag()
     if scheme == "unix" or host.lower() in LOCAL_HOSTS:
-        return [redis_finding(
+        finding = redis_finding(
             "localhost_in_production", Severity.ERROR, f"REDIS_URL points at this machine {where}",
             "A dyno has no Redis of its own: sessions and cache fail on every request.",
             Fix("Attach Heroku Redis; it sets REDIS_URL itself.",
-                (f"heroku addons:create heroku-redis:mini{flag}", f"heroku config:get REDIS_URL{flag}")))]
+                (f"heroku addons:create heroku-redis:mini{flag}", f"heroku config:get REDIS_URL{flag}")))
+        finding.assumes = () if ctx.on_heroku else ("ENVIRONMENT",)
+        return [finding]
     if scheme == "redis":
         # No `heroku config:set` here: the add-on owns REDIS_URL and rewrites it on credential rotation.
         fix = Fix(f"Use the rediss:// URL your provider gives ({masked_url('rediss', host, port, db or '0')}); "

@@ -121,9 +121,9 @@ def _bucket_findings(ctx: Context, bucket: str, out: list[Finding]) -> None:
                            "environment, mixed with test data and readable by whoever has access to it.",
                            ctx.set_fix(BUCKET, "<production-bucket>", text="Point production at its own bucket."),
                            BUCKET, "ENVIRONMENT"))
-    elif ctx.environment in ("development", "staging") and words & _PROD_WORDS:
+    elif ctx.nonproduction and words & _PROD_WORDS:
         out.append(finding("bucket_environment", Severity.WARNING,
-                           f"ENVIRONMENT={ctx.environment} uses bucket `{bucket}`, named for production",
+                           f"ENVIRONMENT={ctx.known_environment} uses bucket `{bucket}`, named for production",
                            "Local or staging runs would read and overwrite production files.",
                            ctx.set_fix(BUCKET, "<dev-bucket>", text="Use a separate bucket outside production."),
                            BUCKET, "ENVIRONMENT"))

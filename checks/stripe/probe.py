@@ -221,7 +221,7 @@ def _auth_failure(ctx: Context, exc: Any, key: str, path: str) -> Finding:
 def _confirm_mode(ctx: Context, livemode: bool, out: list[Finding]) -> None:
     """Stripe's `livemode` settles the key's mode; a contradiction of ENVIRONMENT is reported once."""
     wrong = "stripe.test_keys_in_production" if ctx.production and not livemode else (
-        "stripe.live_keys_outside_production" if livemode and not ctx.production else None)
+        "stripe.live_keys_outside_production" if livemode and ctx.nonproduction else None)
     for finding in out:
         if finding.id == wrong and SECRET in finding.vars:
             finding.detail += f" Stripe's API confirms it: the key answers with livemode={str(livemode).lower()}."
@@ -233,7 +233,7 @@ def _confirm_mode(ctx: Context, livemode: bool, out: list[Finding]) -> None:
             ctx.set_fix(SECRET, "<sk_live_…>", text="Use the live secret key."), vars=(SECRET, "ENVIRONMENT")))
     elif wrong:
         out.append(Finding(
-            wrong, Severity.WARNING, f"ENVIRONMENT is {ctx.environment or 'not production'} but Stripe says "
+            wrong, Severity.WARNING, f"ENVIRONMENT is {ctx.known_environment} but Stripe says "
             f"{SECRET} is a live-mode key", "GET /v1/balance answered livemode=true: real cards are charged.",
             ctx.set_fix(SECRET, "<sk_test_…>", text="Use the test secret key."), vars=(SECRET, "ENVIRONMENT")))
 

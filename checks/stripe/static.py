@@ -174,8 +174,8 @@ def _modes(ctx: Context, modes: dict[str, str], out: list[Finding]) -> None:
             "Test-mode keys never move real money: customers' cards are not charged.",
             _set_all(ctx, test, "live", "Switch off Test mode in the Dashboard and copy the live keys."),
             vars=(*test, "ENVIRONMENT")))
-    elif not ctx.production and live:
-        env = ctx.environment or "not set (development)"
+    elif ctx.nonproduction and live:  # an unset or invalid ENVIRONMENT is neither side: no key is moved
+        env = ctx.known_environment
         out.append(Finding(
             "stripe.live_keys_outside_production", Severity.WARNING,
             f"ENVIRONMENT is {env} but {' and '.join(live)} {'are live keys' if len(live) > 1 else 'is a live key'}",

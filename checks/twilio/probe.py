@@ -203,7 +203,7 @@ def _account_findings(ctx: Context, status: str, kind: str) -> list[Finding]:
             "Trial accounts can only text phone numbers verified in the Console, and every message is prefixed "
             "with 'Sent from a Twilio trial account'. Real customers will not receive SMS.",
             Fix(f"Upgrade the account in {CONSOLE} (Billing > Upgrade) before relying on SMS in production."),
-            (SID,),
+            (SID,), assumes=("ENVIRONMENT",),
         )]
     return []
 

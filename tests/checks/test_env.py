@@ -330,8 +330,11 @@ def test_canaries_never_appear_in_findings():
     environ, dotenv = _canary_setup()
     findings = run_check(EnvCheck, environ, dotenv=dotenv)
     assert {"env.shadowed", "env.environment_invalid", "env.log_level_invalid", "env.bool_invalid",
-            "env.expiry_invalid", "env.frontend_not_https", "env.placeholder", "env.empty", "env.missing",
+            "env.expiry_invalid", "env.placeholder", "env.empty", "env.missing",
             "env.twilio_partial"} <= ids(findings)
+    production = run_check(EnvCheck, {**environ, "ENVIRONMENT": "production"}, dotenv=dotenv)
+    assert "env.frontend_not_https" in ids(production)  # an invalid ENVIRONMENT assumes no side
+    findings += production
     for finding in findings:
         text = finding_text(finding)
         for needle in [*CANARY_NEEDLES, "CanaryFrontPw"]:

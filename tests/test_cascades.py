@@ -1,0 +1,124 @@
+"""Cascades as users met them (issue 8): the cause ranks first, its consequences fold under it,
+and no fix does harm. Each case runs the installed `doctor` in text, JSON and Markdown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import HEALTHY_DEV, HEALTHY_PROD, clean_environ, run_doctor
+from tests.servers import google as google_servers
+from tests.servers.google import GoogleServer
+from tests.servers.postgres import (
+    PostgresCluster,
+    postgres_cluster,  # noqa: F401 - pytest fixture
+)
+
+google_oauth = google_servers.google_oauth  # fixtures, made visible to pytest in this module
+google_server = google_servers.google_server
+
+
+def env_text(values: dict[str, str]) -> str:
+    return "".join(f"{k}={v}\n" for k, v in values.items())
+
+
+def three_formats(tmp_path: Path, *args: str, **environ: str) -> tuple[dict, str, str]:
+    """The JSON report, the text report (-v) and the Markdown report of one configuration."""
+    env = clean_environ(**environ)
+    as_json = run_doctor(*args, "--format", "json", env=env, cwd=tmp_path)
+    text = run_doctor(*args, "-v", env=env, cwd=tmp_path)
+    markdown = run_doctor(*args, "--format", "markdown", env=env, cwd=tmp_path)
+    assert as_json.returncode == text.returncode == markdown.returncode, (as_json.stderr, text.stderr)
+    return json.loads(as_json.stdout), text.stdout, markdown.stdout
+
+
+def commands(data: dict) -> list[str]:
+    return [c for f in data["findings"] for c in f["commands"]]
+
+
+def verdict(text: str) -> str:
+    """The verdict, unwrapped (it is the last paragraph)."""
+    return " ".join(text.rstrip().split("\n\n")[-1].split())
+
+
+def first_finding_line(text: str) -> str:
+    return next(line for line in text.splitlines() if line.lstrip().startswith("1. "))
+
+
+def test_a_stray_environment_production_line_is_the_root_of_every_production_only_finding(tmp_path: Path) -> None:
+    values = {**HEALTHY_DEV, "DATABASE_URL": HEALTHY_DEV["DATABASE_URL"] + "?sslmode=disable"}
+    (tmp_path / ".env").write_text(env_text(values) + "ENVIRONMENT=production\n")
+    data, text, markdown = three_formats(tmp_path, "--offline")
+    first = data["findings"][0]
+    assert first["id"] == "dotenv.duplicate_key" and first["vars"] == ["ENVIRONMENT"] and first["caused_by"] is None
+    caused = {f["id"] for f in data["findings"] if f["caused_by"] == "dotenv.duplicate_key"}
+    assert {"env.frontend_not_https", "env.frontend_localhost", "redis.localhost_in_production",
+            "postgres.ssl_disabled"} <= caused
+    ranks = {f["id"]: f["rank"] for f in data["findings"]}
+    assert all(ranks[c] > 1 for c in caused)
+    # Nothing is moved toward production from a laptop: no command against the live app, no https://localhost.
+    assert not any(c.startswith("heroku ") for c in commands(data)), commands(data)
+    assert not any("localhost" in c and "https://" in c for c in commands(data))
+    assert "ENVIRONMENT is set 2 times" in first_finding_line(text)
+    assert "Causes " in text and "env.frontend_localhost" in text
+    assert "(and " in verdict(text) and "they cause)" in verdict(text)
+    assert markdown.count("### ") < len(data["findings"])  # consequences are folded in Markdown too
+    assert "line 1: 'development'" in first["fix"] and "line " in first["fix"]
+
+
+@pytest.mark.parametrize("keys", ["test", "live"])
+def test_an_invalid_environment_assumes_no_side_and_moves_no_key(tmp_path: Path, keys: str) -> None:
+    values = {**HEALTHY_PROD, "ENVIRONMENT": "prod"}
+    if keys == "test":
+        values |= {"STRIPE_SECRET_KEY": HEALTHY_DEV["STRIPE_SECRET_KEY"],
+                   "STRIPE_PUBLISHABLE_KEY": HEALTHY_DEV["STRIPE_PUBLISHABLE_KEY"]}
+    data, text, markdown = three_formats(tmp_path, "--offline", DYNO="run.1", HEROKU_APP_NAME="chaski-app",
+                                         **values)
+    found = [f["id"] for f in data["findings"]]
+    assert found[0] == "env.environment_invalid", found
+    assert not [i for i in found if i.startswith("stripe.")], found  # neither "test keys in production" nor the reverse
+    assert not any("STRIPE" in c for c in commands(data))
+    assert data["findings"][0]["commands"] == ["heroku config:set ENVIRONMENT=production -a chaski-app"]
+    assert "assumes neither side" in data["findings"][0]["detail"]
+
+
+def test_an_unknown_environment_value_gets_no_guess(tmp_path: Path) -> None:
+    data, _, _ = three_formats(tmp_path, "--offline", **{**HEALTHY_DEV, "ENVIRONMENT": "qa"})
+    invalid = next(f for f in data["findings"] if f["id"] == "env.environment_invalid")
+    assert invalid["commands"] == ["ENVIRONMENT=<development-or-staging-or-production>"]
+
+
+def test_a_shell_database_url_shadowing_the_right_one_is_the_cause_of_the_login_failure(
+        tmp_path: Path, postgres_cluster: PostgresCluster) -> None:  # noqa: F811
+    right = postgres_cluster.url()
+    wrong = postgres_cluster.url(password="Wrong-Shadow-Canary-77")
+    (tmp_path / ".env").write_text(env_text({**HEALTHY_DEV, "DATABASE_URL": right}))
+    data, text, markdown = three_formats(tmp_path, "--only", "env,postgres", DATABASE_URL=wrong)
+    ids = [(f["id"], f["caused_by"]) for f in data["findings"]]
+    assert ids[0] == ("env.shadowed", None), ids
+    assert ("postgres.auth_failed", "env.shadowed") in ids
+    auth = next(f for f in data["findings"] if f["id"] == "postgres.auth_failed")
+    assert auth["commands"] == [] and auth["fix"].startswith("Caused by env.shadowed")
+    for out in (json.dumps(data), text, markdown):
+        assert "\\password" not in out and "ALTER ROLE" not in out  # no password change for the wrong role
+        assert "Wrong-Shadow-Canary-77" not in out
+    assert "DATABASE_URL in the environment overrides" in first_finding_line(text)
+    assert data["status"] == "critical" and data["exit_code"] == 1
+    assert "1 critical" in verdict(text)  # the cause counts once, at the severity it explains
+
+
+def test_a_wrong_callback_path_is_the_cause_of_googles_mismatch(tmp_path: Path, google_server: GoogleServer) -> None:
+    uri = "https://chaski-app.herokuapp.com/auth/callback"
+    values = {**HEALTHY_PROD, "GOOGLE_REDIRECT_URI": uri, "DOCTOR_GOOGLE_TOKEN_URL": google_server.token_url,
+              "DOCTOR_GOOGLE_AUTH_URL": google_server.auth_url}
+    data, text, markdown = three_formats(tmp_path, "--only", "oauth", **values)
+    ids = [(f["id"], f["caused_by"]) for f in data["findings"]]
+    assert ids[:2] == [("oauth.redirect_path", None), ("oauth.redirect_uri_not_registered", "oauth.redirect_path")]
+    mismatch = data["findings"][1]
+    assert mismatch["commands"] == [] and mismatch["fix"].startswith("Caused by oauth.redirect_path")
+    assert "does not end in /api/auth/google/callback" in first_finding_line(text) or \
+        "oauth.redirect_path" in text.split("\n 2.")[0]
+    assert "1 error" in verdict(text)
+    assert "### 2." not in markdown
