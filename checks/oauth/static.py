@@ -23,7 +23,8 @@ def merge(static: list[Finding], live: list[Finding], accepted: bool) -> list[Fi
     """Combine static and live findings without reporting one cause twice.
 
     A redirect_uri_mismatch that follows from a static URI error is folded into that error, or,
-    after a path the backend does not serve, names it as its cause; a trailing slash Google accepted (it is registered that way) is only worth knowing.
+    after a path the backend does not serve, names it as its cause; a trailing slash Google
+    accepted (it is registered that way) is only worth knowing.
     """
     uri_errors = [f for f in static if f.id in _URI_ERRORS]
     if uri_errors and any(f.id == "oauth.redirect_uri_not_registered" for f in live):
