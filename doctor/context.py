@@ -30,9 +30,15 @@ class RunOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+DESTRUCTIVE_MARK = "  # DESTRUCTIVE: "
+
+
 def destructive_note(consequence: str) -> str:
-    """`  # DESTRUCTIVE: …` for the end of a command line (a shell ignores it), or '' for none."""
-    return f"  # DESTRUCTIVE: {consequence}" if consequence else ""
+    """`  # DESTRUCTIVE: …` for the end of a command line (a shell ignores it), or '' for none.
+
+    A command so marked is only offered under an error or worse: below that the report keeps the
+    words and withholds the command (`doctor/report.py`)."""
+    return f"{DESTRUCTIVE_MARK}{consequence}" if consequence else ""
 
 
 def shell_value(value: str) -> str:
@@ -223,7 +229,7 @@ class Context:
         if self.uses_heroku_config:
             return Fix(text, (f'heroku config:set {name}="$({generator})"{self.heroku_app_flag()}{note}',))
         local = self._local_text(name, text) + " Generate the value with the command below and paste it after `=`."
-        return Fix(local, (f"{generator}{note}", f"{name}=<output of the command above>"))
+        return Fix(local, (generator, f"{name}=<output of the command above>{note}"))
 
     def unset_fix(self, name: str, text: str = "") -> Fix:
         """A fix that removes `name`."""

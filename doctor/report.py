@@ -13,6 +13,7 @@ from typing import Any
 
 from doctor import __version__
 from doctor.causes import link
+from doctor.context import DESTRUCTIVE_MARK
 from doctor.exitcodes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE  # noqa: F401  (re-exported)
 from doctor.model import CheckResult, Finding, Fix, Severity, Status
 from doctor.ranking import RankedFinding, rank
@@ -120,6 +121,21 @@ def _scrub_result(result: CheckResult, scrub: Callable[[str], str]) -> CheckResu
     )
 
 
+def _withhold_destructive(finding: Finding) -> Finding:
+    """Below an error a destructive command is not offered: a warning is no reason to log every user
+    out or make data unreadable. The words stay, so the user can plan the step."""
+    if finding.fix is None or finding.severity >= Severity.ERROR:
+        return finding
+    kept = tuple(c for c in finding.fix.commands if DESTRUCTIVE_MARK not in c)
+    if len(kept) == len(finding.fix.commands):
+        return finding
+    consequences = [c.split(DESTRUCTIVE_MARK, 1)[1] for c in finding.fix.commands if DESTRUCTIVE_MARK in c]
+    note = (f"The step that changes it is destructive ({'; '.join(consequences)}), so it is not offered as a "
+            "command under a warning: plan it, then set the new value as an error's fix would.")
+    finding.fix = Fix(" ".join(p for p in (finding.fix.text, note) if p), kept)
+    return finding
+
+
 def build_report(
     results: list[CheckResult],
     context: dict[str, Any],
@@ -131,6 +147,8 @@ def build_report(
     """Scrub, link causes, mark what `silence` names (finding or check ids), rank and wrap."""
     clean = [_scrub_result(r, scrub) for r in results]
     linked = link(clean)  # a machine-wide root it adds holds check ids and fixed text only
+    for result in linked:
+        result.findings = [_withhold_destructive(f) for f in result.findings]
     for result in linked:
         for finding in result.findings:
             finding.silenced = finding.id in silence or finding.check in silence

@@ -265,3 +265,15 @@ def test_a_destructive_command_says_so_on_its_own_line(tmp_path: Path) -> None:
     done = subprocess.run(["bash", "-c", "echo ok  # DESTRUCTIVE: a shell ignores this"], capture_output=True,
                           text=True)
     assert done.stdout == "ok\n"
+
+
+def test_a_destructive_command_is_never_offered_under_a_warning(tmp_path: Path) -> None:
+    """Outside production a guessable SECRET_KEY is a warning: the words stay, the logging-out command does not."""
+    values = {"ENVIRONMENT": "development", "SECRET_KEY": "ab" * 40, "ENCRYPTION_KEY": "x" * 44}
+    proc = run_doctor("--offline", "--format", "json", "--only", "secret_key", env=clean_environ(**values),
+                      cwd=tmp_path)
+    findings = json.loads(proc.stdout)["findings"]
+    weak = next(f for f in findings if f["severity"] == "warning")
+    assert weak["id"].startswith("secret_key.") and "destructive" in weak["fix"]
+    assert not any("DESTRUCTIVE" in c for f in findings if f["severity"] in ("warning", "info") for c in f["commands"])
+    assert weak["commands"] and all("python3 -c" in c for c in weak["commands"])  # the generator alone is harmless
