@@ -225,33 +225,72 @@ def _command_names() -> set[str]:
     return set(BUILTIN_COMMANDS) | {e.name for e in entry_points(group=COMMAND_GROUP)}
 
 
+_OUTPUT_ERRNOS = (28, 9, 5, 32)  # ENOSPC, EBADF, EIO, EPIPE (a write to stdout that failed)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of what is buffered cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _say_output_error(exc: OSError) -> None:
+    import errno
+
+    why = {errno.ENOSPC: "no space left on the device", errno.EBADF: "standard output is closed"}.get(
+        exc.errno or 0, exc.strerror or type(exc).__name__)
+    if sys.stderr is not None:
+        try:
+            print(f"doctor: cannot write the report: {why}", file=sys.stderr)
+        except OSError:
+            pass
+
+
+def _dispatch(argv: list[str]) -> int:
+    if argv == ["--version"]:
+        print(f"chaski-doctor {__version__}")
+        return 0
+    if argv and argv[0] in BUILTIN_COMMANDS:
+        from doctor import commands
+
+        return commands.list_command(argv[1:]) if argv[0] == "list" else commands.explain_command(argv[1:])
+    if argv and not argv[0].startswith("-") and argv[0] in _command_names():
+        command = _plugin_command(argv[0])
+        return int(command(argv[1:]))
+    return run_checks(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `doctor` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if sys.stdout is None:  # started with stdout closed (`doctor >&-`): nowhere to write a report
+        _say_output_error(OSError(9, "standard output is closed"))
+        return EXIT_USAGE
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
     try:
-        if argv == ["--version"]:
-            print(f"chaski-doctor {__version__}")
-            return 0
-        if argv and argv[0] in BUILTIN_COMMANDS:
-            from doctor import commands
-
-            return commands.list_command(argv[1:]) if argv[0] == "list" else commands.explain_command(argv[1:])
-        if argv and not argv[0].startswith("-") and argv[0] in _command_names():
-            command = _plugin_command(argv[0])
-            return int(command(argv[1:]))
-        return run_checks(argv)
+        code = _dispatch(argv)
+        sys.stdout.flush()  # a full or closed stdout fails here, inside the handlers below, not at exit
+        return code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `doctor | head`: the reader left; say nothing more
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_stdout()
         return EXIT_FAIL
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for a bad flag
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            print(f"doctor: internal error ({type(exc).__name__}); please report it", file=sys.stderr)
+            return EXIT_USAGE
+        _say_output_error(exc)  # stdout closed, full or gone: the report could not be written
+        _discard_stdout()
+        return EXIT_USAGE
     except Exception as exc:  # the doctor itself must never print a traceback
         print(f"doctor: internal error ({type(exc).__name__}); please report it", file=sys.stderr)
         return EXIT_USAGE

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -277,3 +278,14 @@ def test_a_destructive_command_is_never_offered_under_a_warning(tmp_path: Path) 
     assert weak["id"].startswith("secret_key.") and "destructive" in weak["fix"]
     assert not any("DESTRUCTIVE" in c for f in findings if f["severity"] in ("warning", "info") for c in f["commands"])
     assert weak["commands"] and all("python3 -c" in c for c in weak["commands"])  # the generator alone is harmless
+
+
+@pytest.mark.parametrize("redirect", [">/dev/full", ">&-"])
+def test_a_report_that_cannot_be_written_is_an_output_error(tmp_path: Path, redirect: str) -> None:
+    exe = shutil.which("doctor") or f"{sys.executable} -m doctor"
+    for args in ("--offline", "list"):
+        done = subprocess.run(["bash", "-c", f"{exe} {args} {redirect}"], env=clean_environ(), cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().startswith("doctor: cannot write the report:"), done.stderr
+        assert "internal error" not in done.stderr and "Traceback" not in done.stderr

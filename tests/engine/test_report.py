@@ -124,3 +124,15 @@ def test_the_shipped_schema_rejects_what_schema_1_forbids() -> None:
             validate(document, "report")
     extended = {**good, "future_key": 1, "findings": [{**good["findings"][0], "caused_by": "dotenv.bom"}]}
     validate(extended, "report")  # schema 1 may gain keys
+
+
+def test_every_renderer_escapes_control_characters_from_peer_text() -> None:
+    hostile = "pwned \x1b]8;;https://evil.example\x07link\x1b]8;;\x07 \x1b[2J\rcleared"
+    finding = Finding("redis.unreachable", Severity.ERROR, hostile, hostile, Fix(hostile, (hostile,)))
+    report = build_report([result("redis", [finding])], {**CONTEXT, "environment": hostile}, Redactor())
+    out = io.StringIO()
+    render_text(report, out)
+    for rendered in (out.getvalue(), render_markdown(report)):
+        assert "\x1b" not in rendered and "\r" not in rendered and "\x07" not in rendered
+        assert "\\x1b" in rendered
+    assert "\x1b" not in render_json(report)  # JSON escapes it as \u001b
