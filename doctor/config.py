@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from doctor.dotenv import DotenvFile, read_file
 from doctor.secret import Redactor
@@ -123,7 +123,27 @@ class Config:
             greedy = _GREEDY_PASSWORD.match(value.strip())  # an unencoded / ? # inside the password
             if greedy:
                 redactor.add(greedy.group(1))
+            for secret in query_credentials(value):  # libpq and redis-py read ?password= too
+                redactor.add(secret)
         return redactor
+
+
+_CREDENTIAL_PARAMS = frozenset({"password", "sslpassword", "pass", "passwd", "token", "auth_token",
+                                "access_token", "secret", "client_secret", "api_key", "apikey", "key"})
+
+
+def query_credentials(value: str) -> list[str]:
+    """Credential-bearing query parameters of a URL-like value (`?password=…`, `&sslpassword=…`),
+    raw and percent-decoded. Never raises."""
+    if "?" not in value and "&" not in value:
+        return []
+    query = value.split("?", 1)[1] if "?" in value else value
+    found = []
+    for pair in re.split(r"[&;]", query.split("#", 1)[0]):
+        name, _, raw = pair.partition("=")
+        if name.strip().lower() in _CREDENTIAL_PARAMS and raw:
+            found += [raw, unquote_plus(raw)]
+    return found
 
 
 def _urlsplit_password(url: str) -> str | None:

@@ -9,11 +9,11 @@ from urllib.parse import quote, unquote
 # Prefixes that are public by design, so a fingerprint may show them.
 PUBLIC_PREFIXES = (
     "sk_live_", "sk_test_", "rk_live_", "rk_test_", "pk_live_", "pk_test_", "whsec_", "we_",
-    "AKIA", "ASIA", "AC", "SK",
+    "AKIA", "ASIA", "AC", "SK", "GOCSPX-",
 )
 
 REDACTED = "[redacted]"
-_MIN_SECRET_LENGTH = 6
+FRAGMENT = 4  # a run of this many characters of a secret is masked wherever it appears
 
 
 def fingerprint(value: str) -> str:
@@ -60,32 +60,90 @@ class Secret:
 
 
 class Redactor:
-    """Replaces every known secret value (and its URL-encoded forms) in text with a marker.
+    """Masks every known secret value in text and, in text a peer may have written, every run of
+    4 or more of its characters.
 
-    The last line of defence: renderers pass every string through it, so a secret that a check
-    or a library put into a message still never reaches the user's terminal or a log.
+    The last line of defence: the report passes every string through it, so a secret that a check
+    or a library put into a message still never reaches the user's terminal or a log, also when
+    a server echoed only part of it (a truncated error, a reply split across lines, the half of a
+    password libpq kept after the first `@`). Each secret is known in every form a library may
+    print: raw, trimmed, percent-encoded and percent-decoded. A public prefix (`sk_live_`, `whsec_`)
+    is not secret, so text that shares only that prefix is left alone.
     """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._needles: set[str] = set()
+        self._grams: set[str] = set()
         for value in secrets:
             self.add(value)
         self._pattern: re.Pattern[str] | None = None
+        self._tails: re.Pattern[str] | None = None
 
     def add(self, value: str | None) -> None:
-        """Register a secret value; very short values are ignored (they would redact noise)."""
+        """Register a secret value; values under 4 characters are ignored (they would mask noise)."""
         if not value:
             return
         for form in {value, value.strip(), quote(value, safe=""), unquote(value)}:
-            if len(form) >= _MIN_SECRET_LENGTH:
-                self._needles.add(form)
+            if len(form) < FRAGMENT:
+                continue
+            self._needles.add(form)
+            body = _without_public_prefix(form)
+            self._grams.update(body[i:i + FRAGMENT] for i in range(len(body) - FRAGMENT + 1))
         self._pattern = None
 
     def __call__(self, text: str) -> str:
-        """Return `text` with every registered secret replaced by `[redacted]`."""
+        """Return `text` with every registered secret value masked (in any of its forms)."""
+        return self._mask(text, fragments=False)
+
+    def fragments(self, text: str) -> str:
+        """Return `text` with every registered secret, and every 4-character run of one, masked:
+        for text a server or a library wrote (titles, details, reasons), which may echo a part."""
+        return self._mask(text, fragments=True)
+
+    def _mask(self, text: str, fragments: bool) -> str:
         if not self._needles or not text:
             return text
         if self._pattern is None:
             ordered = sorted(self._needles, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(n) for n in ordered))
-        return self._pattern.sub(REDACTED, text)
+            tails = {fingerprint(n).rsplit("ending ", 1)[1] for n in self._needles if "ending …" in fingerprint(n)}
+            self._tails = re.compile("|".join(re.escape(f"ending {t}") for t in tails)) if tails else None
+        spans = [[m.start(), m.end()] for m in self._pattern.finditer(text)]
+        if fragments:
+            spans += self._fragment_spans(text)
+        if not spans:
+            return text
+        spans.sort()
+        merged = [spans[0]]
+        for start, end in spans[1:]:
+            if start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        out, last = [], 0
+        for start, end in merged:
+            out += [text[last:start], REDACTED]
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+
+    def _fragment_spans(self, text: str) -> list[list[int]]:
+        # A fingerprint's own "ending …abcd>" shows the last 4 by design (design.md): it stays.
+        allowed = [(m.start(), m.end()) for m in self._tails.finditer(text)] if self._tails else []
+        grams = self._grams
+        spans: list[list[int]] = []
+        for start in range(len(text) - FRAGMENT + 1):  # linear: one set lookup per position
+            if text[start:start + FRAGMENT] not in grams:
+                continue
+            if any(a <= start and start + FRAGMENT <= b for a, b in allowed):
+                continue
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = start + FRAGMENT
+            else:
+                spans.append([start, start + FRAGMENT])
+        return spans
+
+
+def _without_public_prefix(value: str) -> str:
+    prefix = next((p for p in PUBLIC_PREFIXES if value.startswith(p) and len(value) > len(p) + 8), "")
+    return value[len(prefix):]
