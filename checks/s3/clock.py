@@ -9,7 +9,11 @@ from typing import Any
 
 # STS/query APIs: "Signature expired: 20260101T000000Z is now earlier than 20260101T001000Z
 # (20260101T002500Z - 15 min.)" -- the first stamp is ours, the one in parentheses AWS's.
-_STAMPS = re.compile(r"(\d{8}T\d{6}Z)\D.*\((\d{8}T\d{6}Z) [-+] 15 min")
+# Two linear searches rather than one pattern with `.*` between the stamps, which backtracks
+# quadratically on a long hostile message; and only the start of a message is read at all.
+_STAMP = re.compile(r"\d{8}T\d{6}Z")
+_AWS_STAMP = re.compile(r"\((\d{8}T\d{6}Z) [-+] 15 min")
+_MAX_MESSAGE = 4096
 
 
 def _stamp(text: str) -> datetime:
@@ -31,9 +35,11 @@ def skew_seconds(response: dict[str, Any], now: datetime | None = None) -> float
     try:
         if error.get("ServerTime") and error.get("RequestTime"):
             return (_iso(str(error["RequestTime"])) - _iso(str(error["ServerTime"]))).total_seconds()
-        found = _STAMPS.search(str(error.get("Message", "")))
-        if found:
-            return (_stamp(found.group(1)) - _stamp(found.group(2))).total_seconds()
+        message = str(error.get("Message", ""))[:_MAX_MESSAGE]
+        ours = _STAMP.search(message)
+        theirs = _AWS_STAMP.search(message, ours.end()) if ours else None
+        if ours and theirs:
+            return (_stamp(ours.group(0)) - _stamp(theirs.group(1))).total_seconds()
         date = (response.get("ResponseMetadata", {}).get("HTTPHeaders", {}) or {}).get("date")
         if date:
             return ((now or datetime.now(UTC)) - parsedate_to_datetime(str(date))).total_seconds()

@@ -206,6 +206,15 @@ def test_skew_from_s3_error_fields() -> None:
     assert describe_skew(5400) == "1 h 30 min ahead of AWS"
 
 
+def test_skew_from_an_sts_message_and_a_hostile_one() -> None:
+    message = ("Signature expired: 20260101T000000Z is now earlier than 20260101T001000Z "
+               "(20260101T002500Z - 15 min.)")
+    assert skew_seconds({"Error": {"Message": message}}) == -1500
+    # A 1 MB message of stamps and digits (once 39 s of backtracking on the event loop) reads only its start.
+    hostile = "20260101T000000Z (" + "20260101T00000" * 75_000 + " (20260101T002500Z - 15 min"
+    assert skew_seconds({"Error": {"Message": hostile}}) is None
+
+
 def test_skew_from_date_header() -> None:
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     response = {"Error": {"Code": "RequestTimeTooSkewed"},
