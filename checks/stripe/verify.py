@@ -26,6 +26,7 @@ from doctor.config import Config, ConfigError, load_config
 from doctor.secret import fingerprint
 
 VAR = WEBHOOK
+MAX_PAYLOAD_BYTES = 1024 * 1024  # Stripe event bodies are kilobytes; a bigger file is not a delivery
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 _HEADER_NAME = re.compile(r"^\s*stripe-signature\s*:\s*", re.IGNORECASE)
 
@@ -226,7 +227,8 @@ def _explain_mismatch(payload: str, header: str, config: Config, secret: str, wh
 
 def _parser() -> argparse.ArgumentParser:
     parser = arguments.parser("doctor stripe-verify", "Verify a captured Stripe webhook delivery offline.")
-    parser.add_argument("--payload", required=True, metavar="FILE", help="the raw request body, as received")
+    parser.add_argument("--payload", required=True, metavar="FILE",
+                        help="the raw request body, as received (a file, or - for standard input)")
     parser.add_argument("--signature", required=True, metavar="HEADER", help="the Stripe-Signature header value")
     add_config_arguments(parser)
     parser.add_argument("--tolerance", type=int, default=300, metavar="SECONDS",
@@ -269,11 +271,12 @@ def main(argv: Sequence[str]) -> int:
     if effective is None or not effective.value.strip():
         return usage(f"{VAR} is not set in the environment or the env files read "
                      f"({', '.join(config.sources) or 'none'}); nothing to verify with", redact)
+    from doctor.inputs import InputError, read_bounded
+
     try:
-        with open(args.payload, "rb") as handle:
-            payload = handle.read()
-    except OSError as exc:
-        return usage(f"--payload {args.payload}: {exc.strerror or type(exc).__name__}", redact)
+        payload = read_bounded(args.payload, MAX_PAYLOAD_BYTES, f"--payload {args.payload}")
+    except InputError as exc:
+        return usage(str(exc), redact)
     verdict = verify(payload, args.signature, config, max(0, args.tolerance))
     code = EXIT_VALID if verdict.valid else EXIT_INVALID
     data = {**asdict(verdict), "exit_code": code, "secret_variable": VAR, "secret_source": effective.where,

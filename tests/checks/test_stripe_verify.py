@@ -199,3 +199,30 @@ def test_verify_never_raises(header: str, body: bytes) -> None:
     config = Config([], {"STRIPE_WEBHOOK_SECRET": SECRET, "OTHER": CLI_SECRET})
     verdict = stripe_verify.verify(body, header, config, 300)
     assert verdict.valid is False and verdict.reason
+
+
+def test_payload_from_standard_input(tmp_path: Path) -> None:
+    env = clean_environ(STRIPE_WEBHOOK_SECRET=SECRET)
+    done = run_doctor("stripe-verify", "--payload", "-", "--signature", sign(BODY, SECRET), "--format", "json",
+                      env=env, cwd=tmp_path, stdin=BODY, timeout=60)
+    assert as_json(done)["valid"] is True and done.returncode == 0
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory", "too_large"])
+def test_a_payload_that_is_not_a_regular_file_is_a_usage_error_never_a_hang(tmp_path: Path, kind: str) -> None:
+    import os
+
+    path = tmp_path / "body"
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it would block until a writer appears
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "too_large":
+        path.write_bytes(b" " * (stripe_verify.MAX_PAYLOAD_BYTES + 1))
+    else:
+        path = Path("/dev/zero")  # reading it never ends
+    done = run_doctor("stripe-verify", "--payload", str(path), "--signature", sign(BODY, SECRET), "--format", "json",
+                      env=clean_environ(STRIPE_WEBHOOK_SECRET=SECRET), cwd=tmp_path, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert ("regular file" in done.stderr) if kind != "too_large" else ("larger than" in done.stderr)
+    assert as_json(done)["exit_code"] == 2
