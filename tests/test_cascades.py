@@ -4,6 +4,7 @@ and no fix does harm. Each case runs the installed `doctor` in text, JSON and Ma
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,23 @@ def three_formats(tmp_path: Path, *args: str, **environ: str) -> tuple[dict, str
     text = run_doctor(*args, "-v", env=env, cwd=tmp_path)
     markdown = run_doctor(*args, "--format", "markdown", env=env, cwd=tmp_path)
     assert as_json.returncode == text.returncode == markdown.returncode, (as_json.stderr, text.stderr)
-    return json.loads(as_json.stdout), text.stdout, markdown.stdout
+    data = json.loads(as_json.stdout)
+    assert_no_contradictory_advice(data)
+    return data, text.stdout, markdown.stdout
+
+
+def assert_no_contradictory_advice(data: dict) -> None:
+    """No two findings set one variable to different values, or set and unset it."""
+    told: dict[str, set[str]] = {}
+    for command in commands(data):
+        for pair in re.findall(r"(?:config:set |^)((?:[A-Z][A-Z0-9_]*=\S*\s?)+)", command):
+            for name, value in re.findall(r"([A-Z][A-Z0-9_]*)=(\S*)", pair):
+                told.setdefault(name, set()).add(value)
+        for name in re.findall(r"config:unset ([A-Z][A-Z0-9_ ]*)", command):
+            for one in name.split():
+                told.setdefault(one, set()).add("<unset>")
+    contradictions = {name: values for name, values in told.items() if len(values) > 1}
+    assert not contradictions, contradictions
 
 
 def commands(data: dict) -> list[str]:
@@ -122,3 +139,12 @@ def test_a_wrong_callback_path_is_the_cause_of_googles_mismatch(tmp_path: Path, 
         "oauth.redirect_path" in text.split("\n 2.")[0]
     assert "1 error" in verdict(text)
     assert "### 2." not in markdown
+
+
+def test_the_contradiction_check_itself_catches_two_values_for_one_variable() -> None:
+    two = {"findings": [{"commands": ["heroku config:set A=1 B=2 -a app"]}, {"commands": ["A=3"]}]}
+    with pytest.raises(AssertionError, match="'A'"):
+        assert_no_contradictory_advice(two)
+    assert_no_contradictory_advice({"findings": [{"commands": ["A=1"]}, {"commands": ["heroku config:set A=1"]}]})
+    with pytest.raises(AssertionError):
+        assert_no_contradictory_advice({"findings": [{"commands": ["A=1"]}, {"commands": ["heroku config:unset A"]}]})
