@@ -172,13 +172,26 @@ def verify(payload_bytes: bytes, header: str, config: Config, tolerance: int, no
             "Stripe sends UTF-8 JSON; the file was saved in another encoding or is not the request body."],
             "Save the raw request body bytes unchanged.", timestamp=timestamp)
     age = int(now - timestamp)
+    spaced = _spaced(header)
+    if spaced is not None:
+        return _spaced_verdict(payload, spaced, secret, where, timestamp, age)
     try:
         stripe.WebhookSignature.verify_header(payload, header, secret, tolerance or None)
     except stripe.SignatureVerificationError as exc:
         message = str(exc)
     else:
+        rejected = _construct_event_refusal(payload, header, secret)
+        if rejected:
+            return Verdict(False, "not_an_event", f"The signature matches {VAR}, but the body is not an event "
+                           "stripe.Webhook.construct_event accepts", [
+                               f"{rejected} The app's webhook handler calls construct_event, so it answers 400 to "
+                               "this delivery even though the signature is right."],
+                           "Capture the raw body of a snapshot event (Dashboard > Developers > Webhooks > the "
+                           "endpoint > a delivery); a thin event destination needs parse_event_notification.",
+                           timestamp=timestamp, age_seconds=age)
         return Verdict(True, "valid", f"The signature matches {VAR} ({where})",
-                       [f"Signed {_duration(age)} {'ago' if age >= 0 else 'in the future'}."],
+                       [f"Signed {_duration(age)} {'ago' if age >= 0 else 'in the future'}; "
+                        "stripe.Webhook.construct_event accepts the body."],
                        timestamp=timestamp, age_seconds=age)
     if "tolerance" in message:
         return Verdict(False, "timestamp_outside_tolerance",
@@ -189,6 +202,44 @@ def verify(payload_bytes: bytes, header: str, config: Config, tolerance: int, no
                        "To check only the signature of an old capture, pass --tolerance 0.",
                        timestamp=timestamp, age_seconds=age)
     return _explain_mismatch(payload, header, config, secret, where, timestamp, age)
+
+
+def _spaced(header: str) -> str | None:
+    """The header without the whitespace around its parts, when it has any (Stripe never sends it,
+    and stripe-python does not strip it: ` v1=` is not the v1 scheme)."""
+    parts = header.split(",")
+    if all(part == part.strip() for part in parts):
+        return None
+    return ",".join(part.strip() for part in parts)
+
+
+def _spaced_verdict(payload: str, cleaned: str, secret: str, where: str, timestamp: int, age: int) -> Verdict:
+    matches = _matches(payload, cleaned, secret)
+    after = (f"With the whitespace removed the signature matches {VAR} ({where}): the header was altered when it "
+             "was copied, the secret is right." if matches else
+             f"Even with the whitespace removed the signature does not match {VAR} ({where}).")
+    return Verdict(False, "header_whitespace", "The Stripe-Signature header has whitespace around its parts", [
+        "Stripe sends `t=…,v1=…` with no spaces, and stripe-python reads ` v1=` as another scheme, so this header "
+        "fails whatever the secret.", after],
+        "Pass the header exactly as received (copy it from the raw request, not from a formatted log).",
+        matching_variable=VAR if matches else None, timestamp=timestamp, age_seconds=age)
+
+
+def _construct_event_refusal(payload: str, header: str, secret: str) -> str:
+    """Why stripe.Webhook.construct_event refuses a delivery whose signature is right, or ''."""
+    import stripe
+
+    try:
+        stripe.Webhook.construct_event(payload, header, secret, tolerance=None)  # type: ignore[arg-type]
+    except stripe.SignatureVerificationError:
+        return ""  # the signature was checked before; only the body is judged here
+    except ValueError as exc:  # not JSON, empty, or a thin event (stripe's message names it)
+        if "thin event" in str(exc):
+            return "It is a thin event notification (object v2.core.event), which construct_event refuses."
+        return "It is not JSON (or it is empty): construct_event fails in json.loads."
+    except Exception as exc:  # e.g. a JSON array or string: stripe-python fails on it with its own error
+        return f"It is JSON but not an object (construct_event raises {type(exc).__name__})."
+    return ""
 
 
 def _explain_mismatch(payload: str, header: str, config: Config, secret: str, where: str, timestamp: int,

@@ -226,3 +226,57 @@ def test_a_payload_that_is_not_a_regular_file_is_a_usage_error_never_a_hang(tmp_
     assert done.returncode == 2, done.stderr
     assert ("regular file" in done.stderr) if kind != "too_large" else ("larger than" in done.stderr)
     assert as_json(done)["exit_code"] == 2
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    (json.dumps({"id": "evt_1", "object": "v2.core.event", "type": "v1.billing.meter.error_report_triggered"}),
+     "thin event"),
+    ("[]", "not an object"), ('"event"', "not an object"), ("", "not JSON"), ("not json at all", "not JSON"),
+])
+def test_a_signed_body_construct_event_refuses_is_not_valid(tmp_path: Path, body: str, why: str) -> None:
+    import stripe
+
+    header = sign(body, SECRET)
+    with pytest.raises(Exception):  # noqa: B017 - the oracle: the app's own call refuses it
+        stripe.Webhook.construct_event(body, header, SECRET)
+    verdict = as_json(verify(tmp_path, body, header, env={"STRIPE_WEBHOOK_SECRET": SECRET}, fmt="json"))
+    assert verdict["valid"] is False and verdict["reason"] == "not_an_event" and verdict["exit_code"] == 1
+    assert why in " ".join(verdict["details"])
+
+
+def test_a_header_with_spaces_is_named_not_called_a_wrong_secret(tmp_path: Path) -> None:
+    header = sign(BODY, SECRET).replace(",", ", ")
+    verdict = as_json(verify(tmp_path, BODY, header, env={"STRIPE_WEBHOOK_SECRET": SECRET}, fmt="json"))
+    assert verdict["reason"] == "header_whitespace" and verdict["valid"] is False
+    assert "the secret is right" in " ".join(verdict["details"])
+    wrong = as_json(verify(tmp_path, BODY, sign(BODY, CLI_SECRET).replace(",", ", "),
+                           env={"STRIPE_WEBHOOK_SECRET": SECRET}, fmt="json"))
+    assert wrong["reason"] == "header_whitespace" and "does not match" in " ".join(wrong["details"])
+
+
+JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                                    max_size=3), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.one_of(JSONISH.map(json.dumps), st.text(max_size=40),
+                      st.fixed_dictionaries({"object": st.sampled_from(["event", "v2.core.event", "x"]),
+                                             "id": st.text(max_size=5)}).map(json.dumps)),
+       secret=st.sampled_from([SECRET, CLI_SECRET]), spaced=st.booleans(),
+       age=st.integers(-600, 900).filter(lambda a: abs(a - 300) > 5))  # away from the tolerance edge
+def test_verdicts_agree_with_construct_event(body: str, secret: str, spaced: bool, age: int) -> None:
+    """Differential: the doctor says valid exactly when the app's stripe.Webhook.construct_event accepts."""
+    import stripe
+
+    now = time.time()
+    header = sign(body, secret, int(now) - age)
+    if spaced:
+        header = header.replace(",", ", ")
+    try:
+        stripe.Webhook.construct_event(body, header, SECRET, tolerance=300)
+        accepted = True
+    except Exception:
+        accepted = False
+    verdict = stripe_verify.verify(body.encode(), header, Config([], {"STRIPE_WEBHOOK_SECRET": SECRET}), 300, now)
+    assert verdict.valid is accepted, (verdict.reason, body, header)
