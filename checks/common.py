@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 # Values copied verbatim from the secrets-management guide's examples.
@@ -42,11 +44,47 @@ def is_placeholder(value: str) -> bool:
     return any(p.search(stripped) for p in _PLACEHOLDER_PATTERNS)
 
 
+def _adapter(kind: type) -> Any:
+    """pydantic's own validator for `kind` when pydantic is importable here (the app's virtualenv,
+    or a dyno's slug), else None: then the built-in model below, which copies pydantic 2.x."""
+    if kind not in _ADAPTERS:
+        try:
+            from pydantic import TypeAdapter
+        except ImportError:
+            _ADAPTERS[kind] = None
+        else:
+            _ADAPTERS[kind] = TypeAdapter(kind)
+    return _ADAPTERS[kind]
+
+
+_ADAPTERS: dict[type, Any] = {}
+
+
+def pydantic_model() -> str:
+    """Which model decides booleans and integers: pydantic's version, or `builtin`."""
+    if _adapter(bool) is None:
+        return "builtin"
+    import pydantic
+
+    return str(pydantic.VERSION)
+
+
+def _validated(kind: type, value: str) -> Any:
+    from pydantic import ValidationError
+
+    try:
+        return _adapter(kind).validate_python(value)
+    except ValidationError:
+        return None
+
+
 def parse_bool(value: str) -> bool | None:
     """The boolean pydantic would read, or None when it would reject the value.
 
     pydantic v2 rejects surrounding whitespace (" True"), so that is None too.
     """
+    if _adapter(bool) is not None:
+        return _validated(bool, value)  # type: ignore[no-any-return]
     if value != value.strip():
         return None
     lowered = value.lower()
@@ -55,6 +93,36 @@ def parse_bool(value: str) -> bool | None:
     if lowered in _FALSE:
         return False
     return None
+
+
+# pydantic-core trims Unicode White_Space around a number; Python's str.strip() also strips the
+# separators U+001C..U+001F, which pydantic keeps (and then rejects).
+_NUMBER_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+                 + "\u2028\u2029\u202f\u205f\u3000")
+_NUMBER = re.compile(r"([+-]?)([0-9_]+)(?:\.0+)?")
+_DIGITS = re.compile(r"[0-9]+(?:_[0-9]+)*")
+
+
+def parse_int(value: str) -> int | None:
+    """The int pydantic would read from a string, or None when it would reject it (`10.`, `1e3`,
+    `١٤٤٠`, control characters, more digits than Python converts)."""
+    if _adapter(int) is not None:
+        return _validated(int, value)  # type: ignore[no-any-return]
+    match = _NUMBER.fullmatch(value.strip(_NUMBER_SPACE))
+    if match is None:
+        return None
+    sign, body = match.groups()
+    if body.startswith("0"):  # pydantic-core drops leading zeros and underscores, keeping the last character
+        skip = 0
+        while skip < len(body) - 1 and body[skip] in "0_":
+            skip += 1
+        body = body[skip:]
+    if not _DIGITS.fullmatch(body):
+        return None
+    digits = body.replace("_", "").lstrip("0")  # leading zeros do not count toward the limit
+    if len(digits) > sys.get_int_max_str_digits():
+        return None
+    return int(sign + (digits or "0"))
 
 
 def describe_whitespace(value: str) -> str | None:

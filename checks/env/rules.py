@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from decimal import Decimal
 
-from checks.common import describe_whitespace, is_placeholder, parse_bool, parse_url
+from checks.common import describe_whitespace, is_placeholder, parse_bool, parse_int, parse_url
 from checks.env.const import BOOL_VARS, EXPIRY_VARS
 from doctor import Context, Finding, Severity
 from doctor.context import ENVIRONMENTS
@@ -19,7 +18,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # logging also knows these spellings; they work, so they are not findings.
 _LOG_LEVEL_ALIASES = ("WARN", "FATAL", "NOTSET")
 # What pydantic v2 accepts for an int field given a string (it trims whitespace, allows `_`).
-_PYDANTIC_INT = re.compile(r"^[+-]?\d+(?:_\d+)*(?:\.0*)?$")
 _ENV_GUESSES = {"prod": "production", "prd": "production", "live": "production", "dev": "development",
                 "develop": "development", "local": "development", "stage": "staging", "stg": "staging"}
 
@@ -113,7 +111,8 @@ def expiry_findings(ctx: Context) -> list[Finding]:
         if raw is None:
             continue  # optional: the app's default applies
         where = ctx.where(name)
-        if not _PYDANTIC_INT.match(raw.strip()):
+        minutes = parse_int(raw)
+        if minutes is None:
             findings.append(Finding(
                 "env.expiry_invalid", Severity.CRITICAL,
                 f"{name} is {shown(raw)}, not a whole number of minutes",
@@ -122,11 +121,11 @@ def expiry_findings(ctx: Context) -> list[Finding]:
                 ctx.set_fix(name, defaults[name], text="Use a plain number of minutes."), vars=(name,),
             ))
             continue
-        minutes = int(Decimal(raw.strip().replace("_", "")))  # "10.0" is an int to pydantic; floats overflow
         if minutes > _MAX_MINUTES:
+            digits = len(raw.strip().lstrip("+-").split(".")[0].replace("_", ""))  # str(minutes) may be too big
             findings.append(Finding(
                 "env.expiry_invalid", Severity.ERROR,
-                f"{name} is a {len(str(minutes))}-digit number of minutes, more than a timedelta can hold",
+                f"{name} is a {digits}-digit number of minutes, more than a timedelta can hold",
                 f"Set at {where}. The app computes expiry times with timedelta(minutes=...), which raises "
                 "OverflowError above 999,999,999 days: every login fails.",
                 ctx.set_fix(name, defaults[name], text=f"The guide's value is {defaults[name]} minutes."),
@@ -150,13 +149,16 @@ def bool_findings(ctx: Context) -> list[Finding]:
     findings = []
     for name in BOOL_VARS:
         raw = ctx.get(name)
-        if raw is None or not raw.strip() or is_placeholder(raw):
-            continue  # unset/empty is the presence rules' business
+        if raw is None or is_placeholder(raw):
+            continue  # unset is the presence rules' business (the app's default may apply)
         parsed = parse_bool(raw)
         if parsed is not None and raw == raw.strip():
             continue
         where = ctx.where(name)
-        if parsed is not None:
+        if not raw.strip():  # `MAIL_STARTTLS=`: pydantic refuses '' for a bool, the settings do not load
+            title = f"{name} is set but empty, which pydantic does not read as a boolean"
+            suggestion = "True" if name in ("RATE_LIMIT_ENABLED", "MAIL_STARTTLS") else "False"
+        elif parsed is not None:
             title = f"{name} is {shown(raw)}: {describe_whitespace(raw) or 'surrounding whitespace'} around a boolean"
             suggestion = "True" if parsed else "False"
         else:
