@@ -132,15 +132,19 @@ def _tls_findings(ctx: Context, host: str, port: int | None, starttls: bool, ssl
             "waits for the server's greeting: every send hangs until \"Timed out waiting for server ready "
             "message\".",
             set_many(ctx, implicit_fix, MAIL_STARTTLS="False", MAIL_SSL_TLS="True"), vars=TLS_VARS)]
-    if port == 587 and ssl_tls:
+    if port in (587, 25, 2525) and ssl_tls:
         return [Finding(
-            "smtp.tls_mismatch", Severity.ERROR, "MAIL_SSL_TLS=True on port 587, which uses STARTTLS",
-            "Port 587 starts in plain text and upgrades with STARTTLS; starting with a TLS handshake fails with "
-            "\"[SSL: WRONG_VERSION_NUMBER]\".",
+            "smtp.tls_mismatch", Severity.ERROR, f"MAIL_SSL_TLS=True on port {port}, which uses STARTTLS",
+            f"Port {port} starts in plain text and upgrades with STARTTLS; starting with a TLS handshake fails "
+            "with \"[SSL: WRONG_VERSION_NUMBER]\" (or hangs until the timeout).",
             set_many(ctx, starttls_fix, MAIL_STARTTLS="True", MAIL_SSL_TLS="False"), vars=TLS_VARS)]
     if not starttls and not ssl_tls and not is_local_host(host):
+        # On the submission port a server offers AUTH only after STARTTLS: the login itself is refused.
+        refused = port == 587 and bool((ctx.get("MAIL_USERNAME") or "").strip())
         return [Finding(
-            "smtp.no_tls", Severity.WARNING, f"Mail to {show(host)} is sent without TLS",
+            "smtp.no_tls", Severity.ERROR if refused else Severity.WARNING,
+            f"Mail to {show(host)} is sent without TLS" + (" on port 587, where the login is refused" if refused
+                                                           else ""),
             "With MAIL_STARTTLS and MAIL_SSL_TLS both false, the login (MAIL_USERNAME/MAIL_PASSWORD) and every "
             "message cross the network in clear text; most providers also refuse AUTH before TLS.",
             set_many(ctx, starttls_fix + " " + implicit_fix.replace("Port 465", "Or port 465"),

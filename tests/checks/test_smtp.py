@@ -5,6 +5,7 @@ The live half, against real aiosmtpd servers, is in test_smtp_live.py.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,6 +105,17 @@ def test_no_tls_to_a_remote_server_warns() -> None:
     assert finding.severity is Severity.WARNING
     assert finding.vars == TLS_VARS
     assert "clear text" in finding.detail
+
+
+def test_no_tls_on_the_submission_port_with_a_login_is_an_error() -> None:
+    finding = get(offline(MAIL_PORT="587", MAIL_STARTTLS="False"), "smtp.no_tls")
+    assert finding.severity is Severity.ERROR and "login is refused" in finding.title
+
+
+@pytest.mark.parametrize("port", ["25", "2525"])
+def test_implicit_tls_on_a_plain_port_is_a_mismatch(port: str) -> None:
+    finding = get(offline(MAIL_PORT=port, MAIL_STARTTLS="False", MAIL_SSL_TLS="True"), "smtp.tls_mismatch")
+    assert finding.severity is Severity.ERROR and f"port {port}" in finding.title
 
 
 def test_no_tls_unset_flags_count_as_false() -> None:
