@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from checks.common import INVISIBLE, describe_whitespace, is_placeholder, parse_url, strip_quotes
 from checks.redis.const import VAR
@@ -115,7 +115,7 @@ def static_findings(ctx: Context) -> tuple[list[Finding], Target | None]:
     query = parse_qs(parts.query, keep_blank_values=True)
     db_text = parts.path.strip("/") if scheme != "unix" else ""
     findings += _db_findings(ctx, db_text, query)
-    findings += _option_findings(ctx, scheme, query)
+    findings += _option_findings(ctx, scheme, query, value)
     findings += _platform_findings(ctx, scheme, host, parsed.port, db_text)
     if parts.username and parts.password is None:
         findings.append(redis_finding(
@@ -150,7 +150,35 @@ def _db_findings(ctx: Context, db_text: str, query: dict[str, list[str]]) -> lis
     return findings
 
 
-def _option_findings(ctx: Context, scheme: str, query: dict[str, list[str]]) -> list[Finding]:
+def _library_refusal(url: str) -> str | None:
+    """What redis-py itself says of the URL's options when it builds a connection (no I/O), or None.
+
+    Only a URL with a query string pays the import: options are where the doctor's own rules and
+    redis-py can disagree (`ssl_cert_reqs=None`, `CERT_NONE`, an unknown option, `socket_timeout=abc`).
+    """
+    import redis.asyncio
+    from redis.exceptions import RedisError
+
+    try:
+        pool = redis.asyncio.ConnectionPool.from_url(url)
+        pool.make_connection()
+    except TypeError:  # "unexpected keyword argument 'X'": X may be anything pasted there, a password too
+        return "an option in the query is not one redis-py accepts (the name is not shown)"
+    except (ValueError, RedisError) as exc:
+        text = str(exc)[:200]
+        try:
+            parts = urlsplit(url)
+            pieces = [parts.password, parts.username, *(v for vs in parse_qs(parts.query).values() for v in vs)]
+        except ValueError:
+            return "one of the options in the query has a value redis-py rejects"
+        for piece in sorted({p for p in pieces if p and len(p) >= 3}, key=len, reverse=True):
+            if piece.lower() not in ("none", "optional", "required", "cert_none", "true", "false"):
+                text = text.replace(piece, "[redacted]")
+        return text
+    return None
+
+
+def _option_findings(ctx: Context, scheme: str, query: dict[str, list[str]], url: str = "") -> list[Finding]:
     ssl_options = sorted(k for k in query if k.startswith("ssl_"))
     if ssl_options and scheme != "rediss":
         return [redis_finding(
@@ -158,7 +186,15 @@ def _option_findings(ctx: Context, scheme: str, query: dict[str, list[str]]) -> 
             "redis-py only accepts ssl_* options for rediss:// URLs; with redis:// every connection raises "
             "`TypeError: ... unexpected keyword argument`.",
             Fix("Use rediss:// (TLS) or remove the ssl_* options."))]
-    if [v.lower() for v in query.get("ssl_cert_reqs", [])] in (["none"], ["optional"]):
+    refusal = _library_refusal(url) if query and url else None
+    if refusal:
+        hint = (" redis-py accepts ssl_cert_reqs=none, optional or required, in lower case."
+                if "Certificate Requirements" in refusal else "")
+        return [redis_finding(
+            "url_option_invalid", Severity.ERROR, "redis-py rejects an option in REDIS_URL",
+            f"redis-py says `{refusal}` when it builds a connection, so every cache and session call fails.{hint}",
+            Fix("Correct or remove that ?option=… in REDIS_URL" + (" (ssl_cert_reqs=none)." if hint else ".")))]
+    if query.get("ssl_cert_reqs", []) in (["none"], ["optional"]):
         return [redis_finding(
             "tls_unverified", Severity.INFO, "REDIS_URL turns TLS certificate verification off (ssl_cert_reqs)",
             "The connection is encrypted but the server's certificate is not checked. Heroku Redis needs this "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,8 +13,10 @@ from tests.helpers import (
     HEALTHY_DEV,
     HEALTHY_PROD,
     assert_no_warning_or_worse,
+    finding_text,
     findings_text,
     get,
+    ids,
     make_context,
     run_check,
     run_result,
@@ -161,3 +164,26 @@ def test_never_raises_on_any_value(value: str) -> None:
 def test_huge_value() -> None:
     findings = offline("redis://" + "a" * 100_000 + ":6379/0")
     assert all(len(f.title) < 300 for f in findings)
+
+
+@pytest.mark.parametrize("url", [
+    "rediss://:pw-ok-long@redis.example.com:6380/0?ssl_cert_reqs=None",
+    "rediss://:pw-ok-long@redis.example.com:6380/0?ssl_cert_reqs=CERT_NONE",
+    "redis://:pw-ok-long@redis.example.com:6379/0?bogus_option=1",
+    "redis://:pw-ok-long@redis.example.com:6379/0?socket_timeout=abc",
+])
+def test_options_redis_py_refuses_are_errors_offline(url: str) -> None:
+    import redis.asyncio
+
+    with pytest.raises((ValueError, TypeError, redis.RedisError)):  # the oracle: the app's own client
+        redis.asyncio.ConnectionPool.from_url(url).make_connection()
+    findings = run_check(RedisCheck, {**HEALTHY_DEV, "REDIS_URL": url}, offline=True)
+    finding = get(findings, "redis.url_option_invalid")
+    assert finding.severity is Severity.ERROR and "pw-ok-long" not in finding_text(finding)
+    assert "redis.tls_unverified" not in ids(findings)
+
+
+def test_lower_case_none_is_accepted_and_only_info() -> None:
+    url = "rediss://:pw-ok-long@redis.example.com:6380/0?ssl_cert_reqs=none"
+    found = ids(run_check(RedisCheck, {**HEALTHY_DEV, "REDIS_URL": url}, offline=True))
+    assert "redis.tls_unverified" in found and "redis.url_option_invalid" not in found
