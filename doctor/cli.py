@@ -108,7 +108,32 @@ def _report_context(ctx: Context, config: Config) -> dict[str, Any]:
         "platform": ctx.platform,
         "sources": config.sources,
         "offline": ctx.offline,
+        **({"models": dict(sorted(ctx.models.items()))} if ctx.models else {}),
     }
+
+
+def _stop_signals_interrupt() -> Any:
+    """While checks run, SIGTERM (how Heroku stops a one-off dyno) and SIGHUP (a closed terminal) act
+    like Ctrl-C: the report of what finished is printed and the exit code is 130. Returns the undo."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    saved = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            try:
+                saved[number] = signal.signal(number, interrupt)
+            except (ValueError, OSError):  # not the main thread, or not supported here
+                pass
+
+    def restore() -> None:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+    return restore
 
 
 def _execute(registry: Registry, ctx: Context, deadline: float, spinner: bool) -> tuple[list, bool]:
@@ -129,6 +154,7 @@ def _execute(registry: Registry, ctx: Context, deadline: float, spinner: bool) -
 
     results = None
     runner = None
+    restore = _stop_signals_interrupt()
     try:
         if ctx.offline:  # no connection to wait on: drive the checks without loading asyncio
             from doctor.inline import run_inline
@@ -136,12 +162,11 @@ def _execute(registry: Registry, ctx: Context, deadline: float, spinner: bool) -
             results = run_inline(registry.checks, ctx, deadline, on_result=progress)
             finished.clear()
         if results is None:
-            import asyncio
-
             from doctor.runner import Runner
+            from doctor.threads import run_loop
 
             runner = Runner(registry.checks, ctx, deadline, on_result=progress)
-            results = asyncio.run(runner.run())
+            results = run_loop(runner.run())
         interrupted = False
     except KeyboardInterrupt:
         if runner is not None:
@@ -152,6 +177,7 @@ def _execute(registry: Registry, ctx: Context, deadline: float, spinner: bool) -
             results = [result_for(c, Status.SKIPPED, reason="interrupted before it finished") for c in registry.checks]
         interrupted = True
     finally:
+        restore()
         if status_display is not None:
             status_display.stop()
     from doctor.outcome import explain_unexplained_skips

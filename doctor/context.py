@@ -61,15 +61,22 @@ class Context:
     `Secret`, whose `str()` is a fingerprint. Fix helpers produce platform-aware commands.
     """
 
-    def __init__(self, config: Config, options: RunOptions | None = None, deadline: float | None = None) -> None:
+    def __init__(self, config: Config, options: RunOptions | None = None, deadline: float | None = None,
+                 models: dict[str, str] | None = None) -> None:
         self.config = config
         self.options = options or RunOptions()
         self.deadline = deadline
         self.read_vars: set[str] = set()
+        self.models: dict[str, str] = {} if models is None else models  # shared by the whole run
 
     def for_check(self) -> Context:
-        """A fresh Context sharing config and options, with its own record of variables read."""
-        return Context(self.config, self.options, self.deadline)
+        """A fresh Context sharing config, options and the models record, with its own record of
+        variables read."""
+        return Context(self.config, self.options, self.deadline, self.models)
+
+    def note_model(self, library: str, version: str) -> None:
+        """Record which model decided what the app sees: the library's version, or `builtin`."""
+        self.models[library] = version
 
     # -- the run -------------------------------------------------------------------------------
     @property

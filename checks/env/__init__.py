@@ -118,7 +118,10 @@ class EnvCheck(Check):
 
     async def run(self, ctx: Context) -> list[Finding]:
         """Presence, placeholders, Twilio completeness, formats, then shadowing."""
+        from checks.common import pydantic_model
         from checks.env.rules import format_findings
         from checks.env.static import presence_findings, shadow_findings, twilio_findings
 
-        return presence_findings(ctx) + twilio_findings(ctx) + format_findings(ctx) + shadow_findings(ctx)
+        findings = presence_findings(ctx) + twilio_findings(ctx) + format_findings(ctx) + shadow_findings(ctx)
+        ctx.note_model("pydantic", pydantic_model())  # booleans and integers: pydantic itself when importable
+        return findings

@@ -150,7 +150,7 @@ def _db_findings(ctx: Context, db_text: str, query: dict[str, list[str]]) -> lis
     return findings
 
 
-def _library_refusal(url: str) -> str | None:
+def _library_refusal(ctx: Context, url: str) -> str | None:
     """What redis-py itself says of the URL's options when it builds a connection (no I/O), or None.
 
     Only a URL with a query string pays the import: options are where the doctor's own rules and
@@ -159,6 +159,7 @@ def _library_refusal(url: str) -> str | None:
     import redis.asyncio
     from redis.exceptions import RedisError
 
+    ctx.note_model("redis", redis.__version__)
     try:
         pool = redis.asyncio.ConnectionPool.from_url(url)
         pool.make_connection()
@@ -186,7 +187,7 @@ def _option_findings(ctx: Context, scheme: str, query: dict[str, list[str]], url
             "redis-py only accepts ssl_* options for rediss:// URLs; with redis:// every connection raises "
             "`TypeError: ... unexpected keyword argument`.",
             Fix("Use rediss:// (TLS) or remove the ssl_* options."))]
-    refusal = _library_refusal(url) if query and url else None
+    refusal = _library_refusal(ctx, url) if query and url else None
     if refusal:
         hint = (" redis-py accepts ssl_cert_reqs=none, optional or required, in lower case."
                 if "Certificate Requirements" in refusal else "")

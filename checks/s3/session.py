@@ -24,6 +24,7 @@ from typing import Any
 
 from checks.common import parse_url
 from doctor import Context, Finding, Fix, Severity
+from doctor.threads import run_blocking
 
 _NO_FILE = os.path.join(os.sep, "nonexistent", "chaski-doctor", "aws-config")
 
@@ -141,7 +142,7 @@ async def call(ctx: Context, label: str, function: Any, operation: str, **params
     names = ("AWS_REGION", *{name for service in ("sts", "s3") if (name := endpoint(ctx, service)[1])})
     try:
         async with asyncio.timeout(timeout * 2 + 1):  # a safety net over botocore's own timeouts
-            return await asyncio.to_thread(function, **params)
+            return await run_blocking(function, **params)
     except ClientError:
         raise
     except (ConnectTimeoutError, ReadTimeoutError, TimeoutError) as exc:

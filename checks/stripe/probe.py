@@ -29,6 +29,7 @@ from checks.common import parse_url
 from checks.stripe.const import KEYS_PAGE, SECRET, WEBHOOK, WEBHOOKS_PAGE
 from checks.stripe.static import StaticResult
 from doctor import Context, Finding, Fix, Severity
+from doctor.threads import run_blocking
 
 DEFAULT_BASE = "https://api.stripe.com"
 BALANCE = "/v1/balance"
@@ -292,7 +293,7 @@ async def probe(ctx: Context, static: StaticResult) -> list[Finding]:
     out = static.findings
     base = (ctx.get("DOCTOR_STRIPE_API_BASE") or DEFAULT_BASE).strip().rstrip("/")
     # Building the client loads Stripe's CA bundle from disk: done off the event loop.
-    http = await asyncio.to_thread(stripe.HTTPXClient, timeout=ctx.timeout)
+    http = await run_blocking(stripe.HTTPXClient, timeout=ctx.timeout)
     try:
         client = stripe.StripeClient(key, http_client=http, base_addresses={"api": base}, max_network_retries=0)
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from doctor.render.plain import fold_rows, safe, verdict
+from doctor.render.plain import fold_rows, models_line, safe, verdict
 from doctor.report import Report, check_symbol
 
 
@@ -27,6 +27,7 @@ def render_markdown(report: Report) -> str:
         f"- environment: `{_cell(ctx.get('environment') or 'unset')}` on `{ctx.get('platform')}`",
         f"- config: {', '.join(f'`{s}`' for s in ctx.get('sources') or []) or 'process environment only'}",
         f"- offline: {'yes' if ctx.get('offline') else 'no'}",
+        *([f"- {_cell(models_line(report)).lower()}"] if models_line(report) else []),
         "",
         "## Checks",
         "",

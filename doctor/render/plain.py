@@ -97,8 +97,16 @@ def render_plain(report: Report, verbose: bool = False) -> str | None:
         return None
 
 
+def models_line(report: Report) -> str:
+    """`Decided by: pydantic 2.11, redis 6.4` (under -v): which library model decided what the app sees."""
+    models = report.context.get("models") or {}
+    return safe("Decided by: " + ", ".join(f"{name} {version}" for name, version in models.items())) if models else ""
+
+
 def _lines(report: Report, verbose: bool) -> list[str]:
     out = wrap(header(report), WIDTH)
+    if verbose and models_line(report):
+        out += wrap(models_line(report), WIDTH)
     out.append("")
     width = max((len(c.id) for c in report.checks), default=4)
     for result in report.checks:

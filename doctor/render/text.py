@@ -11,7 +11,16 @@ from __future__ import annotations
 import io
 
 from doctor.model import Finding, Severity
-from doctor.render.plain import findings_heading, fold_rows, header, render_plain, safe, status_note, verdict
+from doctor.render.plain import (
+    findings_heading,
+    fold_rows,
+    header,
+    models_line,
+    render_plain,
+    safe,
+    status_note,
+    verdict,
+)
 from doctor.report import Report, check_symbol
 
 TYPE_CHECKING = False
@@ -81,6 +90,8 @@ def _render(report: Report, console: Console, verbose: bool) -> None:
     from rich.text import Text
 
     console.print(Text(header(report), style="bold"))
+    if verbose and models_line(report):
+        console.print(Text(models_line(report), style="dim"))
     console.print()
     width = max((len(c.id) for c in report.checks), default=4)
     for result in report.checks:

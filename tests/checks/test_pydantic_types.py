@@ -73,3 +73,15 @@ def test_an_empty_boolean_stops_the_settings_loading_so_it_is_critical(name: str
     bad = [f for f in findings if f.id == "env.bool_invalid"]
     assert bad and bad[0].severity.value == "critical" and bad[0].vars == (name,)
     assert "env.empty" not in ids(findings)
+
+
+def test_the_report_says_which_model_decided(tmp_path) -> None:
+    import json
+
+    from tests.helpers import clean_environ, run_doctor
+
+    done = run_doctor("--offline", "--format", "json", "--only", "env", env=clean_environ(**HEALTHY_DEV),
+                      cwd=tmp_path)
+    assert json.loads(done.stdout)["context"]["models"]["pydantic"] == pydantic.VERSION
+    verbose = run_doctor("--offline", "-v", "--only", "env", env=clean_environ(**HEALTHY_DEV), cwd=tmp_path)
+    assert f"Decided by: pydantic {pydantic.VERSION}" in verbose.stdout

@@ -52,6 +52,8 @@ def results(draw: st.DrawFn, text: st.SearchStrategy[str]) -> CheckResult:
 def reports(draw: st.DrawFn, text: st.SearchStrategy[str]):
     context = {"environment": draw(st.none() | text), "platform": "local",
                "sources": draw(st.lists(text, max_size=2)), "offline": draw(st.booleans())}
+    if draw(st.booleans()):
+        context["models"] = draw(st.dictionaries(st.sampled_from(["pydantic", "redis"]), text, max_size=2))
     checks = draw(st.lists(results(text), max_size=5))
     silence = frozenset(draw(st.lists(IDS, max_size=2)))
     report = build_report(checks, context, Redactor(), draw(st.sampled_from(list(Severity))), draw(st.booleans()),
