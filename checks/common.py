@@ -196,3 +196,51 @@ def _safe_reason(exc: ValueError) -> str:
     if "IPv6" in text or "bracket" in text:
         return "an unbalanced [ or ] in the host"
     return "it is not a valid URL"
+
+
+_DNS_WORDS = ("name or service not known", "nodename nor servname", "temporary failure in name resolution",
+              "no address associated with hostname", "getaddrinfo failed", "could not translate host name",
+              "failed to resolve host", "name resolution")
+_CONNECT_ERRNOS = frozenset({111, 101, 113, 61, 51, 65})  # ECONNREFUSED, ENETUNREACH, EHOSTUNREACH (Linux, BSD)
+
+
+def _chain(exc: BaseException, limit: int = 20) -> list[BaseException]:
+    """`exc`, its causes and contexts, and exceptions a library wrapped in its args (cycle-safe)."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < limit:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
+        todo += [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        todo += list(getattr(current, "exceptions", ()))  # ExceptionGroup
+    return seen
+
+
+def network_symptom(exc: BaseException) -> str:
+    """How a network failure looks, the same in every check: `dns` (a name did not resolve),
+    `connect` (no TCP connection: refused or unreachable), `tls_verify` (a certificate failed
+    verification), or '' for anything else (an answer came, or the cause is unknown)."""
+    import socket
+    import ssl
+
+    chain = _chain(exc)
+    text = " ".join(str(e) for e in chain).lower()
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(w in text for w in _DNS_WORDS):
+        return "dns"
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "certificate verify failed" in text:
+        return "tls_verify"
+    if any(isinstance(e, ConnectionRefusedError) or (isinstance(e, OSError) and e.errno in _CONNECT_ERRNOS)
+           for e in chain) or "connection refused" in text:
+        return "connect"
+    return ""
+
+
+def tag_symptoms(findings: list[Any], symptoms: dict[str, str]) -> list[Any]:
+    """Give each finding whose id is in `symptoms` that network symptom (unless it has one)."""
+    for finding in findings:
+        if not finding.symptom:
+            finding.symptom = symptoms.get(finding.id, "")
+    return findings

@@ -148,3 +148,96 @@ def test_the_contradiction_check_itself_catches_two_values_for_one_variable() ->
     assert_no_contradictory_advice({"findings": [{"commands": ["A=1"]}, {"commands": ["heroku config:set A=1"]}]})
     with pytest.raises(AssertionError):
         assert_no_contradictory_advice({"findings": [{"commands": ["A=1"]}, {"commands": ["heroku config:unset A"]}]})
+
+
+def network_values(host: str, port: int | None = None) -> dict[str, str]:
+    """HEALTHY_PROD with every service (and every API base) at `host` (and `port`)."""
+    at = f"{host}:{port}" if port else host
+    return {**HEALTHY_PROD, "DATABASE_URL": f"postgresql://u7f3k2:p9c8e7d6b5a4@{at}/d4k2m9?sslmode=require",
+            "REDIS_URL": f"rediss://:p1q2w3e4r5t6y7u8@{at}/0", "MAIL_SERVER": host,
+            **({"MAIL_PORT": str(port)} if port else {}),
+            "DOCTOR_STRIPE_API_BASE": f"https://{at}", "DOCTOR_TWILIO_API_BASE": f"https://{at}",
+            "DOCTOR_GOOGLE_TOKEN_URL": f"https://{at}/token", "DOCTOR_GOOGLE_AUTH_URL": f"https://{at}/auth",
+            "AWS_ENDPOINT_URL": f"https://{at}"}
+
+
+@pytest.mark.parametrize(("case", "root"), [("dns", "network.no_dns"), ("connect", "network.unreachable")])
+def test_no_network_is_one_machine_wide_root_with_every_integration_under_it(tmp_path: Path, case: str,
+                                                                            root: str) -> None:
+    from tests.helpers import free_port
+
+    values = network_values("services.invalid") if case == "dns" else network_values("127.0.0.1", free_port())
+    data, text, markdown = three_formats(tmp_path, "--timeout", "5", "--skip", "dotenv,env", **values)
+    first = data["findings"][0]
+    assert first["id"] == root and first["check"] == "network", [f["id"] for f in data["findings"]][:5]
+    folded = {f["check"] for f in data["findings"] if f["caused_by"] == root}
+    assert len(folded) >= 5 and {"postgres", "stripe", "twilio"} <= folded, folded
+    assert first["commands"] and first["commands"][0].startswith("python3 -c ")
+    assert "network" not in {c["id"] for c in data["checks"]}
+    assert "integrations fail the same way" in first_finding_line(text)
+    assert verdict(text).startswith("✗ 1 ")  # one cause
+    assert markdown.count("### ") == 1 + sum(1 for f in data["findings"] if f["caused_by"] is None) - 1
+
+
+class InterceptingProxy:
+    """A loopback TLS endpoint whose certificate no client trusts, as behind a TLS-intercepting proxy:
+    it completes every handshake a client allows and then closes."""
+
+    def __init__(self) -> None:
+        import socket
+        import ssl
+        import threading
+
+        import trustme
+
+        cert = trustme.CA().issue_cert("127.0.0.1", "localhost")
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(self.context)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(32)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handshake, args=(conn,), daemon=True).start()
+
+    def _handshake(self, conn) -> None:
+        try:
+            conn.settimeout(5)
+            with self.context.wrap_socket(conn, server_side=True):
+                pass
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_every_certificate_failing_verification_is_one_interception_root(tmp_path: Path) -> None:
+    proxy = InterceptingProxy()
+    try:
+        values = {**network_values("127.0.0.1", proxy.port), "ENVIRONMENT": "development",
+                  "FRONTEND_URL": "http://localhost:3000", "AWS_S3_BUCKET": "chaski-dev-proofs",
+                  "GOOGLE_REDIRECT_URI": "http://localhost:3000/api/auth/google/callback",
+                  "STRIPE_SECRET_KEY": HEALTHY_DEV["STRIPE_SECRET_KEY"],
+                  "STRIPE_PUBLISHABLE_KEY": HEALTHY_DEV["STRIPE_PUBLISHABLE_KEY"]}
+        # postgres and smtp speak their own protocol before TLS: this endpoint fails them another way
+        data, text, _ = three_formats(tmp_path, "--timeout", "5", "--skip", "dotenv,env,postgres,smtp", **values)
+    finally:
+        proxy.close()
+    first = data["findings"][0]
+    assert first["id"] == "network.tls_intercepted", [(f["id"], f["caused_by"]) for f in data["findings"]]
+    folded = {f["check"] for f in data["findings"] if f["caused_by"] == first["id"]}
+    assert {"stripe", "twilio", "oauth", "s3"} <= folded, folded
+    assert "never turn verification off" in first["fix"]

@@ -17,6 +17,7 @@ import shlex
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from checks.common import network_symptom
 from checks.oauth.const import CLIENT_ID, CREDENTIALS_PATH, REDIRECT, SECRET
 from doctor import Context, Finding, Fix, Severity
 from doctor.secret import Redactor
@@ -30,10 +31,11 @@ _CODE = re.compile(r"^[a-z_]{1,40}$")
 class _Failed(Exception):
     """The request did not produce an answer; `kind` is `timeout` or `unreachable`."""
 
-    def __init__(self, kind: str, why: str) -> None:
+    def __init__(self, kind: str, why: str, symptom: str = "") -> None:
         super().__init__(kind)
         self.kind = kind
         self.why = why
+        self.symptom = symptom
 
 
 async def probe(ctx: Context, client_id: str, secret: str, redirect_uri: str) -> tuple[list[Finding], bool]:
@@ -55,9 +57,11 @@ async def probe(ctx: Context, client_id: str, secret: str, redirect_uri: str) ->
         token, auth = await asyncio.gather(_send(ctx, client, "POST", token_url, data=form),
                                            _send(ctx, client, "GET", auth_url, params=params),
                                            return_exceptions=True)
+    symptoms: set[str] = set()
     for answer, name, url in ((token, "token", token_url), (auth, "authorization", auth_url)):
         if isinstance(answer, _Failed):
             failures.setdefault(answer.kind, []).append(f"the {name} endpoint {_shown(url)} ({answer.why})")
+            symptoms.add(answer.symptom)
         elif isinstance(answer, BaseException):
             raise answer
     if not isinstance(token, BaseException):
@@ -67,7 +71,9 @@ async def probe(ctx: Context, client_id: str, secret: str, redirect_uri: str) ->
         reported = {f.id for f in findings}
         findings += [f for f in _auth_findings(ctx, auth, redirect_uri, unclear) if f.id not in reported]
     for kind, where in failures.items():
-        findings.append(_network_finding(ctx, kind, where))
+        finding = _network_finding(ctx, kind, where)
+        finding.symptom = symptoms.pop() if len(symptoms) == 1 else ""  # both endpoints failed the same way
+        findings.append(finding)
     if unclear:
         findings.append(Finding(
             "oauth.inconclusive", Severity.INFO,
@@ -89,11 +95,11 @@ async def _send(ctx: Context, client: Any, method: str, url: str, **kwargs: Any)
     except (TimeoutError, httpx.TimeoutException) as exc:
         raise _Failed("timeout", f"no answer within {ctx.timeout:g} s") from exc
     except (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError) as exc:
-        raise _Failed("unreachable", type(exc).__name__) from exc
+        raise _Failed("unreachable", type(exc).__name__, network_symptom(exc)) from exc
     except httpx.HTTPError as exc:
-        raise _Failed("unreachable", type(exc).__name__) from exc
+        raise _Failed("unreachable", type(exc).__name__, network_symptom(exc)) from exc
     except Exception as exc:  # httpx lets some socket errors through raw (a port over 65535: OverflowError)
-        raise _Failed("unreachable", type(exc).__name__) from exc
+        raise _Failed("unreachable", type(exc).__name__, network_symptom(exc)) from exc
 
 
 def _token_findings(ctx: Context, response: Any, scrub: Redactor, unclear: list[str]) -> list[Finding]:

@@ -214,4 +214,7 @@ class PostgresCheck(Check):
         from checks.postgres.probe import probe
 
         password = static.parts.password if static.parts is not None else None
-        return static.findings + await probe(ctx, static.conninfo, static.parts, password)
+        from checks.common import tag_symptoms
+
+        live = await probe(ctx, static.conninfo, static.parts, password)
+        return static.findings + tag_symptoms(live, {"postgres.dns": "dns", "postgres.refused": "connect"})

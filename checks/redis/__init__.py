@@ -214,6 +214,8 @@ class RedisCheck(Check):
         if ctx.offline or target is None:
             return findings
         await import_in_thread("redis.asyncio", "redis.backoff")
+        from checks.common import tag_symptoms
         from checks.redis.probe import probe
 
-        return findings + await probe(ctx, target)
+        return findings + tag_symptoms(await probe(ctx, target), {
+            "redis.dns": "dns", "redis.refused": "connect", "redis.tls_verify_failed": "tls_verify"})

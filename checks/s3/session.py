@@ -22,7 +22,7 @@ import asyncio
 import os
 from typing import Any
 
-from checks.common import parse_url
+from checks.common import network_symptom, parse_url
 from doctor import Context, Finding, Fix, Severity
 from doctor.threads import run_blocking
 
@@ -136,6 +136,7 @@ async def call(ctx: Context, label: str, function: Any, operation: str, **params
         EndpointConnectionError,
         HTTPClientError,
         ReadTimeoutError,
+        SSLError,
     )
 
     timeout = ctx.timeout
@@ -151,12 +152,12 @@ async def call(ctx: Context, label: str, function: Any, operation: str, **params
                            f"The connection {how}; the app's uploads would hang the same way.",
                            Fix("Check network access to S3 (firewall, proxy, AWS status) and any AWS_ENDPOINT_URL "
                                "override."), vars=names)) from None
-    except (EndpointConnectionError, HTTPClientError) as exc:
+    except (EndpointConnectionError, HTTPClientError, SSLError) as exc:  # SSLError: verification failed, too
         raise Stop(Finding("s3.unreachable", Severity.ERROR, f"Cannot connect to {label} ({type(exc).__name__})",
                            "The connection was refused or dropped before any answer: nothing listens there, or a "
                            "proxy or firewall is in the way.",
                            Fix("Check AWS_REGION and any AWS_ENDPOINT_URL override; make sure the host is up."),
-                           vars=names)) from None
+                           vars=names, symptom=network_symptom(exc))) from None
     except Exception as exc:  # noqa: BLE001 - any SDK surprise is a finding, never a traceback
         raise Stop(request_failed(operation, type(exc).__name__)) from None
 

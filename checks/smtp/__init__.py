@@ -185,6 +185,8 @@ class SmtpCheck(Check):
         if ctx.offline or blocking or port is None or starttls is None or ssl_tls is None:
             return findings
         await import_in_thread("aiosmtplib")
+        from checks.common import tag_symptoms
         from checks.smtp.probe import probe
 
-        return findings + await probe(ctx, host, port, starttls=starttls, ssl_tls=ssl_tls)
+        live = await probe(ctx, host, port, starttls=starttls, ssl_tls=ssl_tls)
+        return findings + tag_symptoms(live, {"smtp.dns": "dns", "smtp.cert_untrusted": "tls_verify"})

@@ -15,6 +15,7 @@ import socket
 import ssl
 from typing import Any
 
+from checks.common import network_symptom
 from checks.smtp.const import AUTH_VARS, SERVER_VARS, TLS_VARS
 from checks.smtp.static import APP_PASSWORD_HELP, email_address, set_many, show
 from doctor import Context, Finding, Fix, Severity
@@ -184,12 +185,14 @@ def classify(s: _Probe, exc: BaseException) -> Finding:
         refused = isinstance(cause, ConnectionRefusedError)
         better = {"MAIL_PORT": "587", "MAIL_STARTTLS": "True", "MAIL_SSL_TLS": "False"} if s.port != 587 else \
             {"MAIL_PORT": "465", "MAIL_STARTTLS": "False", "MAIL_SSL_TLS": "True"}
-        return s.finding(
+        found = s.finding(
             "refused", f"Connection to {s.where} was {'refused' if refused else 'blocked'}",
             ("Nothing accepted the connection" if refused else f"The connection failed ({s.words(str(cause))})")
             + ". Hosting providers and ISPs often firewall outbound SMTP ports (25 above all); try 587 "
             "(STARTTLS) or 465 (implicit TLS). Heroku allows outbound SMTP on these ports.",
             set_many(s.ctx, f"Use the provider's port {better['MAIL_PORT']}.", **better), SERVER_VARS)
+        found.symptom = network_symptom(cause) or ("connect" if refused else "")
+        return found
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return s.finding(
             "server_error", f"{s.where} answered {exc.code} during {s.stage}",

@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from checks.common import parse_url
+from checks.common import network_symptom, parse_url
 from checks.stripe.const import KEYS_PAGE, SECRET, WEBHOOK, WEBHOOKS_PAGE
 from checks.stripe.static import StaticResult
 from doctor import Context, Finding, Fix, Severity
@@ -124,13 +124,15 @@ def _connection_failure(ctx: Context, exc: BaseException, base: str, shown: str,
         return Finding(
             "stripe.unreachable", Severity.ERROR, f"Cannot connect to Stripe's API at {base}",
             f"{type(cause).__name__}: {scrub(str(cause), key) or 'no details'}. Payments fail the same way.",
-            Fix("Check DNS and outbound HTTPS to api.stripe.com from this host."), vars=(SECRET,))
+            Fix("Check DNS and outbound HTTPS to api.stripe.com from this host."), vars=(SECRET,),
+            symptom=network_symptom(exc))
     # httpx lets some socket errors through raw (a port over 65535: an OverflowError in an ExceptionGroup)
     what = type(cause).__name__ if cause is not None else "no details"
     return Finding(
         "stripe.unreachable", Severity.ERROR, f"Cannot connect to Stripe's API at {base}",
         f"The connection could not be opened ({what}): check the host and port.",
-        Fix("Check DOCTOR_STRIPE_API_BASE if set, else DNS and outbound HTTPS to api.stripe.com."), vars=(SECRET,))
+        Fix("Check DOCTOR_STRIPE_API_BASE if set, else DNS and outbound HTTPS to api.stripe.com."), vars=(SECRET,),
+        symptom=network_symptom(exc))
 
 
 def _not_json(shown: str, status: int) -> Finding:

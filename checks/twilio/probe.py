@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from checks.common import network_symptom
 from checks.twilio.const import PHONE, SID, TOKEN
 from doctor import Context, Finding, Fix, Severity
 
@@ -149,14 +150,14 @@ async def _call(ctx: Context, last: _LastStatus, base: str, make: Callable[[], A
         raise _Stop(_unreachable(base, "UnsupportedProtocol")) from None
     except aiohttp.InvalidURL:
         raise _Stop(_unreachable(base, "InvalidURL")) from None
-    except aiohttp.ClientConnectorError:  # refused, DNS, TLS handshake
-        raise _Stop(_unreachable(base, "ConnectError")) from None
+    except aiohttp.ClientConnectorError as exc:  # refused, DNS, TLS handshake
+        raise _Stop(_unreachable(base, "ConnectError", exc)) from None
     except aiohttp.ClientError as exc:  # the connection broke after it was opened
         raise _Stop(_api_error(base, f"the connection failed ({type(exc).__name__})")) from None
     except Exception as exc:  # a body that is not Twilio's JSON, or a URL aiohttp cannot even build (a bad port)
         if last.status is not None:
             raise _Stop(_api_error(base, _not_json(last.status))) from None
-        raise _Stop(_unreachable(base, type(exc).__name__)) from None
+        raise _Stop(_unreachable(base, type(exc).__name__, exc)) from None
     if last.status is not None and last.status >= 300:  # the SDK takes a 3xx for an answer; Twilio sends none
         raise _Stop(_api_error(base, f"HTTP {last.status}"))
     return result
@@ -259,14 +260,14 @@ def _timeout(ctx: Context, base: str) -> Finding:
     )
 
 
-def _unreachable(base: str, why: str) -> Finding:
+def _unreachable(base: str, why: str, exc: BaseException | None = None) -> Finding:
     return Finding(
         "twilio.unreachable", Severity.ERROR,
         f"Could not connect to Twilio's API at {base}",
         f"The connection failed ({why}): DNS, a refused connection, or an invalid DOCTOR_TWILIO_API_BASE.",
         Fix("Check outbound HTTPS from this host and any DOCTOR_TWILIO_API_BASE override.",
             (_curl(base),)),
-        (SID,),
+        (SID,), symptom=network_symptom(exc) if exc is not None else "",
     )
 
 
