@@ -102,7 +102,7 @@ class Context:
     def known_environment(self) -> str | None:
         """ENVIRONMENT when it is exactly development, staging or production, as the app compares it;
         None when it is unset or anything else: then no rule may assume a side."""
-        value = self.value("ENVIRONMENT")
+        value = self.config.lookup("ENVIRONMENT")  # the platform, not a read of the check's own variables
         return value.value if value is not None and value.value in ENVIRONMENTS else None
 
     @property
