@@ -17,7 +17,8 @@ from tests import catalog_audit
 HERE = Path(__file__).parent
 SNAPSHOT = HERE / "catalog.json"
 UPDATE = "rewrite it deliberately: .venv/bin/python -m tests.test_catalog_coverage"
-BUILTIN = {"dotenv", "env", "secret_key", "fernet", "postgres", "redis", "smtp", "oauth", "s3", "stripe", "twilio"}
+BUILTIN = {"dotenv", "env", "secret_key", "fernet", "postgres", "redis", "smtp", "oauth", "s3", "stripe", "twilio",
+           "network", "encrypted_data"}
 
 
 def builtin_rows() -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -144,7 +145,7 @@ def test_ascii_only_output_keeps_the_status_symbols(tmp_path: Path) -> None:
     path = env_file(tmp_path, {**HEALTHY_DEV, "LOG_LEVEL": "LOUD"})
     proc = run_doctor("--env-file", str(path), "--offline", env=clean_environ(PYTHONIOENCODING="ascii"))
     lines = proc.stdout.splitlines()
-    assert "  x env         Environment variables  (1 finding)" in lines
+    assert any(re.fullmatch(r"  x env +Environment variables  \(1 finding\)", line) for line in lines), lines
     assert any(line.startswith("  + fernet ") for line in lines)
     assert "?" not in "".join(line[:4] for line in lines)
 
