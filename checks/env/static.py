@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from checks.common import INVISIBLE, is_placeholder
 from checks.dotenv.text import ASSIGNMENT, statement_lines
-from checks.env.const import REQUIRED, TWILIO_VARS
+from checks.env.const import BOOL_VARS, REQUIRED, TWILIO_VARS
 from checks.env.rules import shown
 from checks.fernet.const import GENERATOR as FERNET_GENERATOR
 from checks.secret_key.const import GENERATOR as SECRET_KEY_GENERATOR
@@ -83,7 +83,7 @@ def presence_findings(ctx: Context) -> list[Finding]:
                 f"{', '.join(ctx.config.sources) or 'a .env file'}.{hint}",
                 fix, vars=(name,), root_cause=True,
             ))
-        elif not raw.strip():
+        elif not raw.strip() and name not in BOOL_VARS:  # an empty boolean is env.bool_invalid: boot fails
             findings.append(Finding(
                 "env.empty", severity, f"{name} is set but empty ({ctx.where(name)})",
                 f"{name} {purpose}. An empty{' (whitespace-only)' if raw else ''} value counts as not set: "
