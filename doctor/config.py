@@ -1,20 +1,28 @@
-"""Configuration sources (process environment and dotenv files) and their precedence.
+"""Configuration sources (process environment, dotenv files, `heroku config --json` output,
+standard input) and their precedence.
 
 The app loads its settings with pydantic-settings: the process environment wins over `.env`,
 and among several env files a later one wins over an earlier one. `Config` reproduces that and
-remembers where each value came from, so findings can point at `.env:12`.
+remembers where each value came from, so findings can point at `.env:12` or `prod.json key X`.
+
+It also knows, where the configuration layer is the reason, why a variable the app needs is not
+set (`unset_cause`): a `heroku config` dump the app cannot read, an unreadable `./.env`, or no
+configuration at all. Checks skip with that reason, and consequences name the root finding.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote_plus, urlsplit
 
-from doctor.dotenv import DotenvFile, read_file
+from doctor.dotenv import MAX_FILE_BYTES, STDIN_PATH, DotenvFile
+from doctor.heroku import JSON_KIND, SourceFormatError, looks_like_json, parse_dotenv, parse_json
 from doctor.secret import Redactor
 
 # The secret variables named by the contract (design.md, "Secrets").
@@ -26,6 +34,14 @@ SECRET_VARS = frozenset({
 _SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL", re.IGNORECASE)
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _GREEDY_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:(.*)@", re.DOTALL)
+# The variables without which the app cannot boot: when none is set anywhere and no file was read,
+# there is no configuration at all. (checks/dotenv/const.py holds the same names for `doctor list`.)
+BOOT_VARS = ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY")
+# The root findings the configuration layer's state is reported by (the `dotenv` check emits them).
+HEROKU_FORMAT_ROOT = "dotenv.heroku_config_format"
+UNREADABLE_ROOT = "dotenv.unreadable"
+NOT_FOUND_ROOT = "dotenv.not_found"
+ON_DYNO_ROOT = "dotenv.on_dyno"
 
 
 class ConfigError(Exception):
@@ -45,10 +61,13 @@ class Value:
     value: str
     origin: str
     line: int | None = None
+    json_key: bool = False  # from a `heroku config --json` source: located by key, not by line
 
     @property
     def where(self) -> str:
-        """`.env:12` or `the environment`."""
+        """`.env:12`, `prod.json key DATABASE_URL` or `the environment`."""
+        if self.json_key:
+            return f"{self.origin} key {self.name}"
         return f"{self.origin}:{self.line}" if self.line else self.origin
 
 
@@ -59,6 +78,25 @@ class Shadow:
     name: str
     file: str
     line: int | None
+    json_key: bool = False
+
+    @property
+    def where(self) -> str:
+        """Where the hidden file value is: `.env:12` or `prod.json key NAME`."""
+        return Value(self.name, "", self.file, self.line, self.json_key).where
+
+
+@dataclass(frozen=True)
+class UnsetCause:
+    """Why a variable is unset, when the configuration layer is the reason.
+
+    `root` is the finding id that explains it; `reason` completes "NAME is …" / "NAMES are …";
+    `present` means the value is in a source the app cannot read: never report it as missing.
+    """
+
+    root: str
+    reason: str
+    present: bool = False
 
 
 ENVIRONMENT_ORIGIN = "the environment"
@@ -77,9 +115,16 @@ class Config:
             for name, value in parsed.values(self.environ).items():
                 binding = parsed.last_binding(name)
                 if value is not None:
-                    self._file_values[name] = Value(name, value, parsed.path, binding.line if binding else None)
+                    self._file_values[name] = Value(name, value, parsed.path, binding.line if binding else None,
+                                                    parsed.kind == JSON_KIND)
                 else:
                     self._file_values.pop(name, None)
+        # In a `heroku config` dump (which the app cannot read) and set by no source it can: never "missing".
+        self.hidden: dict[str, Value] = {}
+        for parsed in self.files:
+            for name, line, value in parsed.heroku.entries if parsed.heroku else ():
+                if self.lookup(name) is None:
+                    self.hidden[name] = Value(name, value, parsed.path, line)
 
     @property
     def sources(self) -> list[str]:
@@ -101,8 +146,44 @@ class Config:
         found = []
         for name, value in sorted(self._file_values.items()):
             if name in self.environ and self.environ[name] != value.value:
-                found.append(Shadow(name, value.origin, value.line))
+                found.append(Shadow(name, value.origin, value.line, value.json_key))
         return found
+
+    @property
+    def on_dyno(self) -> bool:
+        """True on a Heroku dyno (`DYNO` is set)."""
+        return bool(self.environ.get("DYNO"))
+
+    @property
+    def no_configuration(self) -> bool:
+        """No file read (nor one that failed), not a dyno, and none of the boot variables set."""
+        return (not self.files and not self.unreadable and not self.on_dyno
+                and not any(self.environ.get(name, "").strip() for name in BOOT_VARS))
+
+    def deployed_dotenv(self) -> DotenvFile | None:
+        """The `./.env` the app reads on a Heroku dyno: a file deployed in the slug."""
+        return next((f for f in self.files if f.implicit), None) if self.on_dyno else None
+
+    def file_cause(self, path: str) -> str:
+        """The root finding that explains why values from the file at `path` matter at all, or ''."""
+        deployed = self.deployed_dotenv()
+        return ON_DYNO_ROOT if deployed is not None and deployed.path == path else ""
+
+    def unset_cause(self, name: str) -> UnsetCause | None:
+        """Why `name` is unset when the configuration layer is the reason; None when it is set, or
+        simply not configured (then `env.missing` is the root)."""
+        if self.lookup(name) is not None:
+            return None
+        hidden = self.hidden.get(name)
+        if hidden is not None:
+            return UnsetCause(HEROKU_FORMAT_ROOT, f"in {hidden.origin} as `heroku config` output, which the app "
+                                                  "cannot read", present=True)
+        if self.unreadable:
+            return UnsetCause(UNREADABLE_ROOT, f"not set: {self.unreadable[0][0]} cannot be read")
+        if self.no_configuration:
+            return UnsetCause(NOT_FOUND_ROOT, "not set: no configuration was found (no .env file, none of the "
+                                              "app's variables in the environment)")
+        return None
 
     def names(self) -> set[str]:
         """Every variable name any source sets."""
@@ -115,6 +196,8 @@ class Config:
         for parsed in self.files:
             candidates += [(b.key or "", b.value or "") for b in parsed.assignments]
             candidates += [(b.key or "", b.raw_value) for b in parsed.assignments]
+            for name, _, value in parsed.heroku.entries if parsed.heroku else ():
+                candidates += [(name, value), *((name, line) for line in value.split("\n")[1:])]
         for name, value in candidates:
             if is_secret_name(name):
                 redactor.add(value)
@@ -181,29 +264,73 @@ def mask_url_password(value: str) -> str:
     return value[: span[0]] + "<password>" + value[span[1] :] if span else value
 
 
-def load_config(env_files: list[str] | None, environ: Mapping[str, str], cwd: str | None = None) -> Config:
-    """Read the named dotenv files (or `./.env` when none is named and it exists).
+def read_source(raw: bytes, path: str) -> DotenvFile:
+    """A named source's bytes: `heroku config --json` output when it is JSON, else a dotenv file.
 
-    Raises ConfigError for a named file that cannot be read.
+    Raises SourceFormatError for JSON (or text starting with `{`) that is not an object of strings.
+    """
+    if raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return parse_json(raw, path)
+    if looks_like_json(raw):  # `[`: JSON when it parses (an array: refused), else a dotenv file
+        try:
+            return parse_json(raw, path)
+        except SourceFormatError as exc:
+            if not str(exc).startswith("invalid JSON"):
+                raise
+    return parse_dotenv(raw, path)
+
+
+def _read_named(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise ConfigError(f"--env-file {path}: is a directory, not a dotenv file") from None
+    except FileNotFoundError:
+        raise ConfigError(f"--env-file {path}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"--env-file {path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+
+
+def _read_stdin(stdin: BinaryIO | None) -> bytes:
+    stream = stdin if stdin is not None else sys.stdin.buffer
+    try:
+        return stream.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as exc:  # closed or unreadable standard input
+        raise ConfigError(f"--env-file -: standard input cannot be read ({type(exc).__name__})") from None
+
+
+def load_config(env_files: list[str] | None, environ: Mapping[str, str], cwd: str | None = None,
+                stdin: BinaryIO | None = None) -> Config:
+    """Read the named sources (or `./.env` when none is named and it exists).
+
+    A named source is a dotenv file, `heroku config --json` output (by content), or `-`: standard
+    input, read once however often it is named. Raises ConfigError for a named source that cannot
+    be read, or JSON that is not an object of strings. An implicit `./.env` that exists but cannot
+    be read is recorded in `Config.unreadable` (the `dotenv` check reports it).
     """
     files: list[DotenvFile] = []
     unreadable: list[tuple[str, str]] = []
-    if env_files:
-        for path in env_files:
-            try:
-                files.append(read_file(path))
-            except IsADirectoryError:
-                raise ConfigError(f"--env-file {path}: is a directory, not a dotenv file") from None
-            except FileNotFoundError:
-                raise ConfigError(f"--env-file {path}: no such file") from None
-            except OSError as exc:
-                raise ConfigError(f"--env-file {path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    else:
+    piped: bytes | None = None
+    for path in env_files or ():
+        if path == "-":
+            piped = _read_stdin(stdin) if piped is None else piped
+            raw, label = piped, STDIN_PATH
+        else:
+            raw, label = _read_named(path), path
+        try:
+            files.append(read_source(raw, label))
+        except SourceFormatError as exc:
+            raise ConfigError(f"--env-file {path}: {exc}") from None
+    if not env_files:
         default = Path(cwd or os.getcwd()) / ".env"
-        if default.is_file():
+        if default.is_dir():  # pydantic-settings skips it silently: the app starts without a .env
+            unreadable.append((".env", "it is a directory, not a file"))
+        elif default.exists():
             try:
-                parsed = read_file(default)
-                parsed.path = ".env"
+                with open(default, "rb") as handle:
+                    parsed = parse_dotenv(handle.read(MAX_FILE_BYTES + 1), ".env")
+                parsed.implicit = True
                 files.append(parsed)
             except OSError as exc:  # reported by the dotenv check, not fatal: the rest still runs
                 unreadable.append((".env", exc.strerror or type(exc).__name__))

@@ -164,11 +164,24 @@ class Context:
         return raw is not None and raw.strip() != ""
 
     def require(self, *names: str) -> None:
-        """Skip the calling check unless every variable is set (the `env` check reports them)."""
+        """Skip the calling check unless every variable is set.
+
+        The reason names the finding that explains each missing variable: the configuration
+        layer's root when it is the cause (a `heroku config` dump the app cannot read, an
+        unreadable `./.env`, no configuration at all), else `env.missing`. The skip's vars are
+        the missing names, so the engine ties the skip to that finding.
+        """
         missing = [n for n in names if not self.is_set(n)]
-        if missing:
-            verb = "is" if len(missing) == 1 else "are"
-            raise SkipCheck(f"{', '.join(missing)} {verb} not set (see env.missing)", missing)
+        if not missing:
+            return
+        groups: dict[tuple[str, str], list[str]] = {}
+        for name in missing:
+            cause = self.config.unset_cause(name)
+            key = (cause.reason, cause.root) if cause is not None else ("not set", "env.missing")
+            groups.setdefault(key, []).append(name)
+        parts = [f"{', '.join(group)} {'is' if len(group) == 1 else 'are'} {reason} (see {root})"
+                 for (reason, root), group in groups.items()]
+        raise SkipCheck("; ".join(parts), missing)
 
     def where(self, name: str) -> str:
         """Where the effective value of `name` comes from: `.env:12`, `the environment`, or `unset`."""

@@ -3,6 +3,9 @@
 It follows python-dotenv's grammar (quotes, escapes, `export `, comments, `${VAR}` expansion)
 but keeps what the app's loader throws away: the line each binding starts on, the quote style,
 the raw text, and the statements the loader would skip. It never raises on any input.
+
+A `DotenvFile` is also the shape of every other source (`heroku config --json` output, see
+`doctor/heroku.py`): `kind` tells which, and only a dotenv file is expanded and linted.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ _single_quote_escapes = re.compile(r"\\[\\']")
 _posix_variable = re.compile(r"\$\{(?P<name>[^\}:]*)(?::-(?P<default>[^\}]*))?\}")
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
+DOTENV_KIND = "dotenv"
+STDIN_PATH = "<stdin>"  # the label of `--env-file -`: no file of that name exists, none is edited
 
 
 @dataclass
@@ -54,9 +59,35 @@ class Binding:
     exported: bool = False
 
 
+@dataclass(frozen=True)
+class HerokuDump:
+    """`heroku config` output found where a dotenv file was expected.
+
+    `entries` are (name, line, value) in file order; `lines` every line the dump takes up
+    (header, entries and the continuation lines of multi-line values); `app` is the name in the
+    `=== APP Config Vars` header; `json` tells `heroku config --json` output.
+    """
+
+    app: str | None
+    header_line: int | None
+    json: bool
+    entries: tuple[tuple[str, int, str], ...]
+    lines: frozenset[int]
+
+    @property
+    def names(self) -> list[str]:
+        """The variable names the dump holds, in file order, each once."""
+        return list(dict.fromkeys(name for name, _, _ in self.entries))
+
+
 @dataclass
 class DotenvFile:
-    """A parsed dotenv file with everything a lint needs to explain it."""
+    """A parsed dotenv file with everything a lint needs to explain it.
+
+    `kind` is `dotenv` or `json` (`heroku config --json` output, values taken literally);
+    `implicit` marks the `./.env` read without `--env-file`, as the app reads it; `heroku` is the
+    `heroku config` output the file holds instead of dotenv lines (python-dotenv reads none of it).
+    """
 
     path: str
     raw: bytes = b""
@@ -66,6 +97,14 @@ class DotenvFile:
     decode_error: tuple[int, int] | None = None  # (byte offset, line) of the first bad byte
     truncated: bool = False
     bindings: list[Binding] = field(default_factory=list)
+    kind: str = DOTENV_KIND
+    implicit: bool = False
+    heroku: HerokuDump | None = None
+
+    @property
+    def is_dotenv(self) -> bool:
+        """True for a dotenv file (linted, `${VAR}`-expanded), False for a JSON source."""
+        return self.kind == DOTENV_KIND
 
     @property
     def assignments(self) -> list[Binding]:
@@ -85,12 +124,14 @@ class DotenvFile:
         return {b.key: b.value for b in self.assignments if b.key is not None}
 
     def values(self, environ: Mapping[str, str]) -> dict[str, str | None]:
-        """What `dotenv_values()` returns: expanded with earlier file values, then `environ`."""
+        """What `dotenv_values()` returns: expanded with earlier file values, then `environ`.
+
+        A JSON source is not expanded: `heroku config --json` values are literal."""
         resolved: dict[str, str | None] = {}
         for binding in self.assignments:
             assert binding.key is not None
             value = binding.value
-            if value is not None and "${" in value:
+            if value is not None and "${" in value and self.is_dotenv:
                 scope: dict[str, str | None] = dict(environ)
                 scope.update(resolved)
                 value = expand(value, scope)

@@ -17,7 +17,7 @@ import pytest
 from doctor.check import Check
 from doctor.config import Config
 from doctor.context import Context, RunOptions
-from doctor.dotenv import parse_bytes
+from doctor.heroku import parse_dotenv
 from doctor.model import CheckResult, Finding, Severity
 from doctor.runner import Runner
 
@@ -93,7 +93,7 @@ def make_context(
     files = []
     if dotenv is not None:
         raw = dotenv.encode("utf-8") if isinstance(dotenv, str) else dotenv
-        files.append(parse_bytes(raw, dotenv_path))
+        files.append(parse_dotenv(raw, dotenv_path))
     merged = dict(environ or {})
     merged.update(env or {})
     run_options = RunOptions(timeout=timeout, offline=offline)

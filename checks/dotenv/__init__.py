@@ -89,6 +89,24 @@ class DotenvCheck(Check):
             causes="Wrong permissions or owner, e.g. a file created with sudo or copied from another account.",
             docs=_FILE_DOCS),
         FindingSpec(
+            "heroku_config_format", Severity.CRITICAL,
+            "The file is `heroku config` output (NAME: value lines, or its --json object): python-dotenv reads "
+            "none of it, so the app starts without those variables, though their values are right.",
+            "Export the config vars as a dotenv file (heroku config --shell > .env), or save them with --json and "
+            "run the doctor with --env-file on that file; never generate new keys for them.",
+            causes="Pasting the output of `heroku config` into .env to reproduce production locally. An error when "
+                   "none of SECRET_KEY, DATABASE_URL and ENCRYPTION_KEY is among the variables it hides.",
+            docs=_FILE_DOCS),
+        FindingSpec(
+            "on_dyno", Severity.ERROR,
+            "A .env file was deployed in the slug: its secrets ship with every release, and the app reads it "
+            "alongside the config vars.",
+            "Remove .env from the repository (git rm --cached), add it to .gitignore and .slugignore, and set "
+            "what the app took from it as config vars.",
+            causes="A .env committed before it was git-ignored, then pushed to Heroku, or a build step that "
+                   "writes one.",
+            docs=_COMMIT_DOCS),
+        FindingSpec(
             "not_found", Severity.CRITICAL,
             "No configuration at all: no .env file was read and none of the app's variables is in the environment.",
             "Run the doctor where the app's .env lives, name the file with --env-file, or copy the example.",
@@ -115,18 +133,37 @@ class DotenvCheck(Check):
     )
 
     async def run(self, ctx: Context) -> list[Finding]:
-        """Lint every file in order, then its git status."""
+        """Lint every file in order, then its git status; a `heroku config` dump and a `.env` deployed
+        on a dyno are each one root, with the file's other findings caused by it."""
         from checks.dotenv.git import backup_findings, git_findings
+        from checks.dotenv.heroku import heroku_dump_finding, on_dyno_finding
         from checks.dotenv.static import lint, nothing_found, unreadable
         from doctor import SkipCheck
 
         findings = [unreadable(path, reason) for path, reason in ctx.config.unreadable]
         if not ctx.config.files and not findings:
-            if not ctx.on_heroku and not any(ctx.is_set(name) for name in self.vars):
+            set_somewhere = [name for name in self.vars if ctx.is_set(name)]  # records the reads
+            if ctx.config.no_configuration and not set_somewhere:
                 return [nothing_found()]
             raise SkipCheck("no .env file was read")
+        deployed = ctx.config.deployed_dotenv()
         for parsed in ctx.config.files:
-            findings += lint(parsed)
+            own = lint(parsed)
+            if parsed.heroku is not None:
+                root = heroku_dump_finding(ctx, parsed, parsed.heroku)
+                own = [root] + _caused_by(own, root)
+            if parsed is deployed:
+                root = on_dyno_finding(ctx, parsed)
+                own = [root] + _caused_by(own, root)
+            findings += own
             findings += await git_findings(parsed, min(ctx.timeout, 5.0))
             findings += await backup_findings(parsed, min(ctx.timeout, 5.0))
         return findings
+
+
+def _caused_by(findings: list[Finding], root: Finding) -> list[Finding]:
+    """`findings` with every one not yet linked tied to `root`."""
+    for finding in findings:
+        if not finding.caused_by:
+            finding.caused_by = root.id
+    return findings

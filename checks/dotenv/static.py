@@ -21,7 +21,7 @@ from checks.dotenv.text import (
     statement_lines,
 )
 from doctor import Finding, Fix, Severity
-from doctor.config import is_secret_name
+from doctor.config import NOT_FOUND_ROOT, UNREADABLE_ROOT, is_secret_name
 from doctor.dotenv import MAX_FILE_BYTES, Binding, DotenvFile
 
 _QUOTE_OPENED = re.compile(r"=[^\S\n]*(['\"])")
@@ -41,9 +41,12 @@ def _unclosed_quote(line: str) -> bool:
 def _statement_findings(parsed: DotenvFile) -> list[Finding]:
     findings = []
     defined = {b.key for b in parsed.assignments}
+    dumped = parsed.heroku.lines if parsed.heroku else frozenset()
     for index, binding in enumerate(parsed.bindings):
         if index == 0 and parsed.bom:
             continue  # the BOM finding explains this line
+        if dumped.issuperset(range(binding.line, binding.end_line + 1)):
+            continue  # `heroku config` output: one finding explains every line of it
         lines = statement_lines(binding)
         if not lines or not (binding.error or len(lines) > 1 and binding.quote):
             continue
@@ -172,7 +175,13 @@ def _truncated_findings(parsed: DotenvFile) -> list[Finding]:
 
 
 def lint(parsed: DotenvFile) -> list[Finding]:
-    """Every static finding for one parsed file."""
+    """Every static finding for one parsed file: none for a JSON source (no dotenv rule applies), and
+    for `heroku config` output only what concerns the lines outside the dump (its own finding,
+    `dotenv.heroku_config_format`, explains the rest)."""
+    if not parsed.is_dotenv:
+        return []
+    if parsed.heroku is not None:
+        return decode_findings(parsed) + _statement_findings(parsed) + _truncated_findings(parsed)
     return (decode_findings(parsed) + bom_findings(parsed) + _statement_findings(parsed)
             + invisible_findings(parsed) + _duplicate_findings(parsed) + _spacing_findings(parsed)
             + _crlf_findings(parsed) + _truncated_findings(parsed))
@@ -180,21 +189,26 @@ def lint(parsed: DotenvFile) -> list[Finding]:
 
 def unreadable(path: str, reason: str) -> Finding:
     """`dotenv.unreadable`: an implicit ./.env that exists but cannot be opened."""
+    quoted = shlex.quote(path)
+    if "directory" in reason:
+        fix = Fix(f"See what the directory holds, rename it, and put the app's dotenv file at {path}.",
+                  (f"ls -la {quoted}",))
+    else:
+        fix = Fix("Give the user that runs the app read access to the file.",
+                  (f"chmod u+r {quoted}", f"ls -l {quoted}"))
     return Finding(
-        "dotenv.unreadable", Severity.CRITICAL,
+        UNREADABLE_ROOT, Severity.CRITICAL,
         f"{path} exists but cannot be read ({reason})",
-        "python-dotenv cannot open it either, so the app starts without any of its values (or fails "
-        "while loading its settings).",
-        Fix("Give the user that runs the app read access to the file.",
-            (f"chmod u+r {shlex.quote(path)}", f"ls -l {shlex.quote(path)}")),
-        root_cause=True,
+        "python-dotenv cannot read it either, so the app starts without any of its values (or fails "
+        "while loading its settings). Every variable reported missing follows from this.",
+        fix, root_cause=True,
     )
 
 
 def nothing_found() -> Finding:
     """`dotenv.not_found`: no file was read and none of the app's boot variables is set."""
     return Finding(
-        "dotenv.not_found", Severity.CRITICAL,
+        NOT_FOUND_ROOT, Severity.CRITICAL,
         "No configuration found: no .env here, and none of the app's variables in the environment",
         "The doctor reads ./.env from the folder it runs in, as the app does. Run it where the app's .env "
         "lives (the backend folder), or name the file. Every missing variable below follows from this.",

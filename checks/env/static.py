@@ -72,6 +72,9 @@ def presence_findings(ctx: Context) -> list[Finding]:
     for name, (boot, purpose, _) in REQUIRED.items():
         raw = ctx.get(name)
         severity = Severity.CRITICAL if boot else Severity.ERROR
+        cause = ctx.config.unset_cause(name) if raw is None else None
+        if cause is not None and cause.present:
+            continue  # the value is there, in a form the app cannot read: the dotenv finding says so
         if raw is None:
             hint = _hidden_hint(ctx, name)
             fix = _fix(ctx, name)
@@ -81,7 +84,7 @@ def presence_findings(ctx: Context) -> list[Finding]:
                 "env.missing", severity, f"{name} is not set",
                 f"{name} {purpose}. It is in neither the environment nor "
                 f"{', '.join(ctx.config.sources) or 'a .env file'}.{hint}",
-                fix, vars=(name,), root_cause=True,
+                fix, vars=(name,), root_cause=True, caused_by=cause.root if cause else "",
             ))
         elif not raw.strip() and name not in BOOL_VARS:  # an empty boolean is env.bool_invalid: boot fails
             findings.append(Finding(
@@ -133,7 +136,8 @@ def shadow_findings(ctx: Context) -> list[Finding]:
     findings = []
     for shadow in ctx.config.shadowed():
         name = shadow.name
-        where = f"{shadow.file}:{shadow.line}" if shadow.line else shadow.file
+        where = shadow.where
+        cause = ctx.config.file_cause(shadow.file)  # a .env deployed on a dyno: the config var is the one meant
         env_value = ctx.config.environ.get(name, "")
         file_value = ctx.config.file_value(name)
         secret = _is_secret_value(name, env_value) or (file_value is not None
@@ -150,7 +154,8 @@ def shadow_findings(ctx: Context) -> list[Finding]:
             + values,
             Fix(f"Keep one source: unset {name} in the shell (or the process manager) to use {where}, or delete "
                 f"that line to use the environment's value.", (f"unset {name}",)),
-            vars=(name,), root_cause=True,  # what later checks saw of the variable came from the shell
+            vars=(name,), caused_by=cause,
+            root_cause=not cause,  # what later checks saw of the variable came from the shell
         ))
     return findings
 
