@@ -28,10 +28,15 @@ def report(tmp_path: Path, *args: str, stdin: str | None = None, **environ: str)
     env = clean_environ(**environ)
     as_json = run_doctor("--offline", "--format", "json", *args, env=env, cwd=tmp_path, stdin=stdin)
     text = run_doctor("--offline", "-v", *args, env=env, cwd=tmp_path, stdin=stdin)
-    assert as_json.returncode == text.returncode, (as_json.stderr, text.stderr)
+    markdown = run_doctor("--offline", "--format", "markdown", *args, env=env, cwd=tmp_path, stdin=stdin)
+    assert as_json.returncode == text.returncode == markdown.returncode, (as_json.stderr, text.stderr)
     data = json.loads(as_json.stdout)
     assert_no_contradictory_advice(data)
-    return data, text.stdout
+    active = [f for f in data["findings"] if not f["silenced"]]
+    if active:  # the root heads the Markdown report as it heads the others
+        findings = markdown.stdout.split("## Findings", 1)[1]
+        assert findings.index(f"`{active[0]['id']}`") < findings.index("### 2.") if "### 2." in findings else True
+    return data, text.stdout + markdown.stdout
 
 
 def assert_no_secret(output: str, values: dict[str, str]) -> None:

@@ -5,6 +5,7 @@ stderr. Each check's own test file drives its deeper failure paths the same way.
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,7 +108,8 @@ def silent() -> Iterator[SilentListener]:
         yield listener
 
 
-@pytest.mark.parametrize("scenario", ["refused", "silent", "damaged", "damaged_bom_crlf", "shadowed"])
+@pytest.mark.parametrize("scenario", ["refused", "silent", "damaged", "damaged_bom_crlf", "shadowed",
+                                      "heroku_text", "heroku_json"])
 def test_no_canary_in_any_output(scenario: str, tmp_path: Path, silent: SilentListener) -> None:
     values = make_canaries()
     port = silent.port if scenario == "silent" else free_port()
@@ -121,6 +123,13 @@ def test_no_canary_in_any_output(scenario: str, tmp_path: Path, silent: SilentLi
         environ.update({k: v for k, v in shell.items() if k not in ("DB_PASSWORD", "REDIS_PASSWORD")})
     env_file = write_env(tmp_path / ".env", config, bom=scenario == "damaged_bom_crlf",
                          crlf=scenario == "damaged_bom_crlf")
+    if scenario == "heroku_text":  # `heroku config` output pasted into .env: the dump's values stay secret
+        width = max(map(len, config)) + 1
+        env_file.write_text("=== chaski-app Config Vars\n" + "".join(f"{k + ':':<{width}} {v}\n"
+                                                                       for k, v in config.items()))
+    if scenario == "heroku_json":
+        env_file = tmp_path / "prod.json"
+        env_file.write_text(json.dumps(config, indent=2))
     for fmt in FORMATS:
         proc = run_doctor("--env-file", str(env_file), "--timeout", "1", *fmt, env=environ)
         assert proc.returncode in (0, 1), proc.stderr
