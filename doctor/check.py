@@ -67,6 +67,8 @@ class Check:
       1 judges the values, 2 (the default) uses them. A root finding of an earlier stage explains
       later-stage findings about its variables (`doctor/causes.py`).
     - `docs`: where to read more; given to each finding that names no docs of its own.
+    - `command`: set for a check that runs only under `doctor COMMAND` (e.g. `compare`): the main
+      run leaves it out, while `list`, `explain` and `--silence` still know its ids.
     - `catalog`: a `FindingSpec` for every finding id `run` can emit. The engine adds
       `<id>.crashed`, `<id>.timed_out` and `<id>.load_failed` itself.
     """
@@ -80,6 +82,7 @@ class Check:
     order: ClassVar[int] = 500
     stage: ClassVar[int] = 2
     docs: ClassVar[str] = ""
+    command: ClassVar[str] = ""
     catalog: ClassVar[tuple[FindingSpec, ...]] = ()
 
     async def run(self, ctx: Context) -> Iterable[Finding]:

@@ -71,7 +71,7 @@ def _run_parser() -> argparse.ArgumentParser:
 
     parser = make_parser(
         "doctor", "Diagnose a Chaski app's configuration and integrations. "
-                  "Subcommands: list, explain, stripe-verify (see `doctor SUBCOMMAND --help`).")
+                  "Subcommands: list, explain, compare, stripe-verify (see `doctor SUBCOMMAND --help`).")
     add_config_arguments(parser)
     parser.add_argument("--offline", action="store_true", help="open no connection: static checks only")
     parser.add_argument("--only", type=_ids, metavar="IDS", help="comma-separated check ids to run")

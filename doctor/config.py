@@ -280,24 +280,37 @@ def read_source(raw: bytes, path: str) -> DotenvFile:
     return parse_dotenv(raw, path)
 
 
-def _read_named(path: str) -> bytes:
+def read_named(path: str, flag: str = "--env-file") -> bytes:
+    """The bytes of the source at `path` (at most MAX_FILE_BYTES + 1); ConfigError naming `flag` otherwise.
+
+    A FIFO, a device or a socket is refused before it is opened: opening a FIFO blocks until a
+    writer appears, and a device may never end.
+    """
+    import stat
+
+    from doctor.inputs import kind_of
+
     try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise ConfigError(f"{flag} {path}: is a directory, not a dotenv file")
+        if not stat.S_ISREG(mode):
+            raise ConfigError(f"{flag} {path}: is {kind_of(mode)}, not a file; pipe it with `{flag} -` instead")
         with open(path, "rb") as handle:
             return handle.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError:
-        raise ConfigError(f"--env-file {path}: is a directory, not a dotenv file") from None
     except FileNotFoundError:
-        raise ConfigError(f"--env-file {path}: no such file") from None
+        raise ConfigError(f"{flag} {path}: no such file") from None
     except OSError as exc:
-        raise ConfigError(f"--env-file {path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise ConfigError(f"{flag} {path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
-def _read_stdin(stdin: BinaryIO | None) -> bytes:
+def read_stdin(stdin: BinaryIO | None = None, flag: str = "--env-file") -> bytes:
+    """Standard input's bytes (at most MAX_FILE_BYTES + 1); ConfigError naming `flag` when it cannot be read."""
     stream = stdin if stdin is not None else sys.stdin.buffer
     try:
         return stream.read(MAX_FILE_BYTES + 1)
     except (OSError, ValueError) as exc:  # closed or unreadable standard input
-        raise ConfigError(f"--env-file -: standard input cannot be read ({type(exc).__name__})") from None
+        raise ConfigError(f"{flag} -: standard input cannot be read ({type(exc).__name__})") from None
 
 
 def load_config(env_files: list[str] | None, environ: Mapping[str, str], cwd: str | None = None,
@@ -314,10 +327,10 @@ def load_config(env_files: list[str] | None, environ: Mapping[str, str], cwd: st
     piped: bytes | None = None
     for path in env_files or ():
         if path == "-":
-            piped = _read_stdin(stdin) if piped is None else piped
+            piped = read_stdin(stdin) if piped is None else piped
             raw, label = piped, STDIN_PATH
         else:
-            raw, label = _read_named(path), path
+            raw, label = read_named(path), path
         try:
             files.append(read_source(raw, label))
         except SourceFormatError as exc:
@@ -326,6 +339,8 @@ def load_config(env_files: list[str] | None, environ: Mapping[str, str], cwd: st
         default = Path(cwd or os.getcwd()) / ".env"
         if default.is_dir():  # pydantic-settings skips it silently: the app starts without a .env
             unreadable.append((".env", "it is a directory, not a file"))
+        elif default.exists() and not default.is_file():  # a FIFO would block the open, a device never end
+            unreadable.append((".env", "it is not a regular file (a FIFO, a device or a socket)"))
         elif default.exists():
             try:
                 with open(default, "rb") as handle:

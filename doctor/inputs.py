@@ -16,7 +16,8 @@ class InputError(Exception):
     """The path cannot be read as asked: not a regular file, too large, or unreadable."""
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular one is, for a message: `a FIFO (named pipe)`, `a device`, …."""
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):
@@ -46,7 +47,7 @@ def read_bounded(path: str, limit: int, what: str) -> bytes:
         except OSError as exc:
             raise InputError(f"{what}: cannot be read ({exc.strerror or type(exc).__name__})") from None
         if not stat.S_ISREG(mode):
-            raise InputError(f"{what}: is {_kind(mode)}; give a regular file, or - for standard input")
+            raise InputError(f"{what}: is {kind_of(mode)}; give a regular file, or - for standard input")
         try:
             with open(path, "rb") as handle:
                 data = handle.read(limit + 1)

@@ -37,15 +37,20 @@ class Registry:
         return [c.id for c in self.checks] + [f.id for f in self.failures]
 
     def select(self, only: list[str] | None, skip: list[str] | None) -> Registry:
-        """Keep the checks named by `only` (all when None), minus those in `skip`."""
+        """Keep the checks named by `only` (all when None), minus those in `skip` and those that
+        run only under a subcommand of their own (`Check.command`)."""
         known = set(self.ids)
         unknown = sorted({*(only or []), *(skip or [])} - known)
         if unknown:
             raise SelectionError(
                 f"unknown check id(s): {', '.join(unknown)}; installed: {', '.join(sorted(known))}"
             )
+        commands = {c.id: c.command for c in self.checks if c.command}
+        asked = sorted(set(only or []) & set(commands))
+        if asked:
+            raise SelectionError("; ".join(f"{i} runs only under `doctor {commands[i]}`" for i in asked))
         wanted = set(only) if only else known
-        wanted -= set(skip or [])
+        wanted -= set(skip or []) | set(commands)
         return Registry(
             [c for c in self.checks if c.id in wanted],
             [f for f in self.failures if f.id in wanted],

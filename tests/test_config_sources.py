@@ -196,3 +196,14 @@ def test_a_dotenv_on_a_dyno_is_one_root_over_what_it_shadows(tmp_path: Path) -> 
     assert "git rm --cached -- .env" in root["commands"]
     assert "MAIL_FROM_NAME" in root["vars"]  # what the app takes from the file alone
     assert_no_secret(text + json.dumps(data), {**local, **config_vars})
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.env")
+    done = run_doctor("--offline", "--env-file", "pipe.env", env=clean_environ(), cwd=tmp_path, timeout=20)
+    assert done.returncode == 2 and "FIFO" in done.stderr and "--env-file -" in done.stderr, done.stderr
+    os.mkfifo(tmp_path / ".env")  # the implicit ./.env: the app would hang on it; the doctor says so
+    data, _ = report(tmp_path)
+    assert data["findings"][0]["id"] == "dotenv.unreadable"
