@@ -23,8 +23,12 @@ _export = re.compile(r"(?:export[^\S\r\n]+)?")
 _single_quoted_key = re.compile(r"'([^']+)'")
 _unquoted_key = re.compile(r"([^=\#\s]+)")
 _equal_sign = re.compile(r"(=[^\S\r\n]*)")
-_single_quoted_value = re.compile(r"'((?:\\'|[^'])*)'")
-_double_quoted_value = re.compile(r'"((?:\\"|[^"])*)"')
+# python-dotenv <= 1.2.2: a backslash escapes only a quote, so `"a\\"` runs on past its closing quote.
+_single_quoted_value_1_2_2 = re.compile(r"'((?:\\'|[^'])*)'")
+_double_quoted_value_1_2_2 = re.compile(r'"((?:\\"|[^"])*)"')
+# python-dotenv >= 1.2.3: a backslash always escapes the character after it.
+_single_quoted_value = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
+_double_quoted_value = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
 _unquoted_value = re.compile(r"([^\r\n]*)")
 _comment = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
 _end_of_line = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
@@ -34,6 +38,42 @@ _single_quote_escapes = re.compile(r"\\[\\']")
 _posix_variable = re.compile(r"\$\{(?P<name>[^\}:]*)(?::-(?P<default>[^\}]*))?\}")
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DotenvModel:
+    """The python-dotenv release whose reading the parser reproduces, by the behaviours that changed.
+
+    - `strips_bom` (1.2.3): a leading byte-order mark is dropped, so the first name is read right;
+    - `escapes_any` (1.2.3): in quotes a backslash escapes any character (`"a\\\\"` ends there);
+    - `hash_after_space_is_comment` (1.2.4): `KEY= # note` is empty, not `# note`.
+    """
+
+    version: str
+    strips_bom: bool
+    escapes_any: bool
+    hash_after_space_is_comment: bool
+
+    @property
+    def label(self) -> str:
+        """`python-dotenv 1.2.4`, as a finding names the reading it reports."""
+        return f"python-dotenv {self.version}"
+
+
+NEWEST = DotenvModel("1.2.4", True, True, True)
+
+
+def model_for(version: str) -> DotenvModel:
+    """The model of a python-dotenv release (a version string such as `1.2.2`); NEWEST's rules for
+    a newer one or a version that cannot be read."""
+    numbers = tuple(int(p) for p in re.findall(r"\d+", version)[:3])
+    if len(numbers) < 2:
+        return NEWEST
+    numbers += (0,) * (3 - len(numbers))
+    if numbers >= (1, 2, 4):
+        return DotenvModel(version, True, True, True)
+    newer = numbers >= (1, 2, 3)
+    return DotenvModel(version, newer, newer, False)
 DOTENV_KIND = "dotenv"
 STDIN_PATH = "<stdin>"  # the label of `--env-file -`: no file of that name exists, none is edited
 
@@ -98,6 +138,9 @@ class DotenvFile:
     truncated: bool = False
     bindings: list[Binding] = field(default_factory=list)
     kind: str = DOTENV_KIND
+    model: DotenvModel = NEWEST
+    library: list[tuple[str, str | None]] | None = None  # python-dotenv's own reading, where installed
+    disagreements: list[str] = field(default_factory=list)  # names the model reads otherwise
     implicit: bool = False
     heroku: HerokuDump | None = None
 
@@ -126,16 +169,17 @@ class DotenvFile:
     def values(self, environ: Mapping[str, str]) -> dict[str, str | None]:
         """What `dotenv_values()` returns: expanded with earlier file values, then `environ`.
 
+        The library's own reading (`library`) is used where python-dotenv is installed, else the model's.
+
         A JSON source is not expanded: `heroku config --json` values are literal."""
         resolved: dict[str, str | None] = {}
-        for binding in self.assignments:
-            assert binding.key is not None
-            value = binding.value
+        pairs = self.library if self.library is not None else [(b.key or "", b.value) for b in self.assignments]
+        for key, value in pairs:
             if value is not None and "${" in value and self.is_dotenv:
                 scope: dict[str, str | None] = dict(environ)
                 scope.update(resolved)
                 value = expand(value, scope)
-            resolved[binding.key] = value
+            resolved[key] = value
         return resolved
 
 
@@ -155,7 +199,8 @@ class _Error(Exception):
 
 
 class _Reader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, model: DotenvModel) -> None:
+        self.model = model
         self.text = text
         self.pos = 0
         self.line = 1
@@ -213,7 +258,10 @@ def _parse_binding(reader: _Reader) -> Binding:
         if reader.peek(1) == "=":
             (equals,) = reader.read_regex(_equal_sign)
             binding.space_after_equals = bool(equals and len(equals) > 1)
-            value = _parse_value(reader, binding)
+            if binding.space_after_equals and reader.model.hash_after_space_is_comment and reader.peek(1) == "#":
+                value = ""  # `KEY= # note`: the rest of the line is a comment (python-dotenv >= 1.2.4)
+            else:
+                value = _parse_value(reader, binding)
         reader.read_regex(_comment)
         reader.read_regex(_end_of_line)
         binding.key, binding.value = key, value
@@ -228,11 +276,13 @@ def _parse_binding(reader: _Reader) -> Binding:
 def _parse_value(reader: _Reader, binding: Binding) -> str:
     char = reader.peek(1)
     if char == "'":
-        (value,) = reader.read_regex(_single_quoted_value)
+        (value,) = reader.read_regex(_single_quoted_value if reader.model.escapes_any
+                                     else _single_quoted_value_1_2_2)
         binding.quote, binding.raw_value = "'", value or ""
         return _decode(_single_quote_escapes, value or "")
     if char == '"':
-        (value,) = reader.read_regex(_double_quoted_value)
+        (value,) = reader.read_regex(_double_quoted_value if reader.model.escapes_any
+                                     else _double_quoted_value_1_2_2)
         binding.quote, binding.raw_value = '"', value or ""
         return _decode(_double_quote_escapes, value or "")
     if char in ("", "\n", "\r"):
@@ -242,16 +292,18 @@ def _parse_value(reader: _Reader, binding: Binding) -> str:
     return re.sub(r"\s+#.*", "", part or "").rstrip()
 
 
-def parse_text(text: str) -> list[Binding]:
-    """Parse already-decoded text into bindings, python-dotenv's way. Never raises."""
-    reader = _Reader(text)
+def parse_text(text: str, model: DotenvModel = NEWEST) -> list[Binding]:
+    """Parse already-decoded text into bindings, as `model`'s python-dotenv does. Never raises."""
+    if model.strips_bom:
+        text = text.removeprefix("\ufeff")  # line numbers are unchanged: the mark is not a line
+    reader = _Reader(text, model)
     bindings = []
     while reader.has_next():
         bindings.append(_parse_binding(reader))
     return bindings
 
 
-def parse_bytes(raw: bytes, path: str = ".env") -> DotenvFile:
+def parse_bytes(raw: bytes, path: str = ".env", model: DotenvModel = NEWEST) -> DotenvFile:
     """Decode and parse a file's bytes as python-dotenv would read them (UTF-8, universal
     newlines), recording a BOM, CRLF line ends and the first undecodable byte on the way."""
     parsed = DotenvFile(path=path, raw=raw)
@@ -269,7 +321,8 @@ def parse_bytes(raw: bytes, path: str = ".env") -> DotenvFile:
     # Text mode with universal newlines turns \r\n and lone \r into \n before the parser runs.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     parsed.text = text
-    parsed.bindings = parse_text(text)
+    parsed.bindings = parse_text(text, model)
+    parsed.model = model
     return parsed
 
 

@@ -146,7 +146,11 @@ def detect_dump(parsed: DotenvFile) -> HerokuDump | None:
 
 
 def parse_dotenv(raw: bytes, path: str) -> DotenvFile:
-    """A dotenv file's bytes parsed as python-dotenv reads them, with any `heroku config` output in it found."""
-    parsed = parse_bytes(raw, path)
+    """A dotenv file's bytes parsed as the installed python-dotenv reads them (its own reading
+    decides the values), with any `heroku config` output in it found."""
+    from doctor.dotenv_library import hold_to_library, installed_model
+
+    parsed = parse_bytes(raw, path, installed_model())
+    hold_to_library(parsed)
     parsed.heroku = detect_dump(parsed)
     return parsed

@@ -40,6 +40,13 @@ class DotenvCheck(Check):
                    "DATABASE_URL or ENCRYPTION_KEY; a warning when the first line is blank or a comment.",
             docs=_FILE_DOCS),
         FindingSpec(
+            "model_disagrees", Severity.WARNING,
+            "The installed python-dotenv reads some names otherwise than the doctor's model of it; the checks "
+            "used the library's reading.",
+            "Nothing to change in the file; report the python-dotenv version so the model catches up.",
+            causes="A python-dotenv release newer than the doctor knows, or one that changed its grammar.",
+            docs=_FILE_DOCS),
+        FindingSpec(
             "unbalanced_quote", Severity.ERROR,
             "A quote opened in a value is never closed: that variable, and any lines it swallows, are not read.",
             "Close the quote at the end of the line the finding names, or remove the opening one.",
@@ -146,6 +153,9 @@ class DotenvCheck(Check):
             if ctx.config.no_configuration and not set_somewhere:
                 return [nothing_found()]
             raise SkipCheck("no .env file was read")
+        from doctor.dotenv_library import model_name
+
+        ctx.note_model("python-dotenv", model_name())  # who decided the values: the library, or the model
         deployed = ctx.config.deployed_dotenv()
         for parsed in ctx.config.files:
             own = lint(parsed)

@@ -43,7 +43,7 @@ def _statement_findings(parsed: DotenvFile) -> list[Finding]:
     defined = {b.key for b in parsed.assignments}
     dumped = parsed.heroku.lines if parsed.heroku else frozenset()
     for index, binding in enumerate(parsed.bindings):
-        if index == 0 and parsed.bom:
+        if index == 0 and parsed.bom and not parsed.model.strips_bom:
             continue  # the BOM finding explains this line
         if dumped.issuperset(range(binding.line, binding.end_line + 1)):
             continue  # `heroku config` output: one finding explains every line of it
@@ -174,6 +174,26 @@ def _truncated_findings(parsed: DotenvFile) -> list[Finding]:
     )]
 
 
+def model_findings(parsed: DotenvFile) -> list[Finding]:
+    """`dotenv.model_disagrees`: the installed python-dotenv reads some names otherwise than the
+    doctor's model of it. The library's reading is what every check used; the lines' diagnostics
+    may be off for those names."""
+    if not parsed.disagreements:
+        return []
+    names = parsed.disagreements
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    return [Finding(
+        "dotenv.model_disagrees", Severity.WARNING,
+        f"python-dotenv {parsed.model.version} reads {shown} in {parsed.path} otherwise than the doctor's model",
+        "The doctor parses the file itself to point at lines and quotes, and holds that parse to the installed "
+        "python-dotenv. For these names they differ: every check used the library's reading (what the app sees), "
+        "but a line-level finding about them may be imprecise.",
+        Fix("Nothing in the file needs to change for this. Report it to the doctor's maintainers with the "
+            "python-dotenv version (no values), so the model catches up."),
+        vars=tuple(n for n in names if is_secret_name(n) or n.isupper())[:20],
+    )]
+
+
 def lint(parsed: DotenvFile) -> list[Finding]:
     """Every static finding for one parsed file: none for a JSON source (no dotenv rule applies), and
     for `heroku config` output only what concerns the lines outside the dump (its own finding,
@@ -182,7 +202,7 @@ def lint(parsed: DotenvFile) -> list[Finding]:
         return []
     if parsed.heroku is not None:
         return decode_findings(parsed) + _statement_findings(parsed) + _truncated_findings(parsed)
-    return (decode_findings(parsed) + bom_findings(parsed) + _statement_findings(parsed)
+    return (model_findings(parsed) + decode_findings(parsed) + bom_findings(parsed) + _statement_findings(parsed)
             + invisible_findings(parsed) + _duplicate_findings(parsed) + _spacing_findings(parsed)
             + _crlf_findings(parsed) + _truncated_findings(parsed))
 

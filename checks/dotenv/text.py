@@ -76,6 +76,13 @@ def bom_findings(parsed: DotenvFile) -> list[Finding]:
     name = (first.key or "").lstrip("\ufeff") or first_key(first)
     fix = Fix("Remove the byte-order mark (save as 'UTF-8' rather than 'UTF-8 with BOM').",
               (f"perl -i -pe 's/^\\xEF\\xBB\\xBF// if $. == 1' {shlex.quote(parsed.path)}",))
+    if parsed.model.strips_bom:  # python-dotenv >= 1.2.3 drops the mark: the app reads the file right
+        return [Finding(
+            "dotenv.bom", Severity.WARNING, f"{parsed.path}:1 starts with a UTF-8 byte-order mark",
+            f"{parsed.model.label}, which the app reads the file with, drops the mark, so the app sees every "
+            "variable. python-dotenv 1.2.2 and older, and tools such as `source .env` or docker --env-file, "
+            "keep it and read the first name with the mark in front" + (f" (so not {name})." if name else "."),
+            fix)]
     if not name:
         return [Finding(
             "dotenv.bom", Severity.WARNING, f"{parsed.path}:1 starts with a UTF-8 byte-order mark",
@@ -94,7 +101,7 @@ def invisible_findings(parsed: DotenvFile) -> list[Finding]:
     findings = []
     for index, binding in enumerate(parsed.assignments):
         key = binding.key or ""
-        if index == 0 and parsed.bom:
+        if index == 0 and parsed.bom and not parsed.model.strips_bom:
             key = key.lstrip("\ufeff")
         clean = clean_key(key)
         bad_key = next((c for c in key if c in INVISIBLE), None)

@@ -145,19 +145,37 @@ def test_crlf(lint):
 
 # -- encoding --------------------------------------------------------------------------------------
 
+def old_release_context(raw: bytes, release: str = "1.2.2") -> Context:
+    """A context whose .env is read as python-dotenv `release` reads it (its model decides)."""
+    from doctor.config import Config
+    from doctor.dotenv import model_for, parse_bytes
+
+    return Context(Config([parse_bytes(raw, ".env", model_for(release))], {}), RunOptions(offline=True))
+
+
 @pytest.mark.parametrize(("first", "severity"), [("SECRET_KEY", Severity.CRITICAL), ("REDIS_URL", Severity.ERROR)])
-def test_bom_hides_the_first_variable(lint, first, severity):
+def test_bom_hides_the_first_variable_from_python_dotenv_1_2_2(first, severity):
     text = f"{first}=value-one\nOTHER=1\n"
-    assert first not in python_dotenv.dotenv_values(stream=io.StringIO("\ufeff" + text))
-    finding = get(findings_of(lint, b"\xef\xbb\xbf" + text.encode()), "dotenv.bom")
+    finding = get(run_result(DotenvCheck, old_release_context(b"\xef\xbb\xbf" + text.encode())).findings,
+                  "dotenv.bom")
     assert (finding.severity, finding.vars, finding.root_cause) == (severity, (first,), True)
-    assert "app.env:1" in finding.title
+    assert ".env:1" in finding.title
 
 
-def test_bom_before_export_line(lint):
-    finding = get(findings_of(lint, b"\xef\xbb\xbfexport SECRET_KEY=abc\n"), "dotenv.bom")
-    assert finding.vars == ("SECRET_KEY",)
-    assert "dotenv.unparsed_line" not in ids(findings_of(lint, b"\xef\xbb\xbfexport SECRET_KEY=abc\n"))
+def test_bom_is_only_a_warning_for_the_installed_python_dotenv(lint):
+    text = "SECRET_KEY=value-one\nOTHER=1\n"
+    assert python_dotenv.dotenv_values(stream=io.StringIO("\ufeff" + text))["SECRET_KEY"] == "value-one"
+    result = findings_of(lint, b"\xef\xbb\xbf" + text.encode())
+    finding = get(result, "dotenv.bom")
+    assert (finding.severity, finding.vars, finding.root_cause) == (Severity.WARNING, (), False)
+    assert "drops the mark" in finding.detail and "app.env:1" in finding.title
+    assert "dotenv.model_disagrees" not in ids(result)
+
+
+def test_bom_before_export_line():
+    result = run_result(DotenvCheck, old_release_context(b"\xef\xbb\xbfexport SECRET_KEY=abc\n")).findings
+    assert get(result, "dotenv.bom").vars == ("SECRET_KEY",)
+    assert "dotenv.unparsed_line" not in ids(result)
 
 
 def test_bom_before_a_comment_is_only_a_warning(lint):
@@ -165,10 +183,33 @@ def test_bom_before_a_comment_is_only_a_warning(lint):
     assert (finding.severity, finding.vars) == (Severity.WARNING, ())
 
 
-def test_bom_makes_env_report_the_variable_missing():
-    ctx = make_context(dotenv=b"\xef\xbb\xbf" + GOOD.encode())
-    finding = get(run_result(EnvCheck, ctx).findings, "env.missing")
-    assert finding.vars == ("ENVIRONMENT",)
+def test_bom_makes_env_report_the_variable_missing_only_where_the_library_keeps_it():
+    raw = b"\xef\xbb\xbf" + GOOD.encode()
+    old = old_release_context(raw)
+    assert get(run_result(EnvCheck, old).findings, "env.missing").vars == ("ENVIRONMENT",)
+    assert "env.missing" not in ids(run_result(EnvCheck, make_context(dotenv=raw)).findings)
+
+
+def test_the_installed_library_decides_and_a_disagreement_is_reported():
+    """A model of an older release held to the installed (newer) python-dotenv: the library's reading wins."""
+    from doctor.dotenv_library import hold_to_library
+
+    ctx = old_release_context(b"ENCRYPTION_KEY= # paste it here\nSECRET_KEY=abc\n")
+    parsed = ctx.config.files[0]
+    hold_to_library(parsed)
+    assert parsed.disagreements == ["ENCRYPTION_KEY"]
+    ctx = Context(type(ctx.config)([parsed], {}), RunOptions(offline=True))
+    assert ctx.get("ENCRYPTION_KEY") == ""  # what python-dotenv 1.2.4 gives the app, not "# paste it here"
+    finding = get(run_result(DotenvCheck, ctx).findings, "dotenv.model_disagrees")
+    assert finding.severity is Severity.WARNING and "ENCRYPTION_KEY" in finding.title
+
+
+def test_the_report_names_the_python_dotenv_that_decided(tmp_path):
+    (tmp_path / ".env").write_text(GOOD)
+    done = run_doctor("--offline", "--only", "dotenv", "--format", "json", env=clean_environ(), cwd=tmp_path)
+    import json
+
+    assert json.loads(done.stdout)["context"]["models"]["python-dotenv"] == python_dotenv.version.__version__
 
 
 def test_not_utf8(lint, tmp_path):

@@ -6,12 +6,14 @@ import io
 import logging
 from pathlib import Path
 
+import pytest
 from dotenv import dotenv_values
 from dotenv.main import DotEnv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from doctor.dotenv import parse_bytes, read_file
+from doctor.dotenv import NEWEST, model_for, parse_bytes, read_file
+from doctor.dotenv_library import installed_model, installed_version, library_reading
 
 logging.getLogger("dotenv.main").setLevel(logging.CRITICAL)
 
@@ -68,10 +70,54 @@ def test_bom_crlf_and_bad_bytes_are_recorded() -> None:
     assert parsed.bom
     assert parsed.crlf_lines == [1, 2]
     assert parsed.decode_error == (len(b"\xef\xbb\xbfA=1\r\nB="), 2)
-    assert "\ufeffA" in parsed.raw_values()  # what python-dotenv would do with a BOM
+    assert "A" in parsed.raw_values()  # python-dotenv >= 1.2.3 drops the mark
+    assert "\ufeffA" in parse_bytes(b"\xef\xbb\xbfA=1\n", model=model_for("1.2.2")).raw_values()  # 1.2.2 kept it
 
 
 def test_last_duplicate_wins() -> None:
     parsed = parse_bytes(b"A=1\nA=2\n")
     assert parsed.values({}) == {"A": "2"}
     assert parsed.last_binding("A").line == 2
+
+
+# -- the model of each release, and the installed library as the oracle (issue 9) -----------------
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(GRAMMAR_TEXT.map(lambda t: ("\ufeff" if len(t) % 3 == 0 else "") + t))
+def test_the_model_of_the_installed_release_matches_it(text: str) -> None:
+    raw = text.encode("utf-8")
+    assert parse_bytes(raw, model=installed_model()).values({}) == python_dotenv(raw)
+
+
+def test_the_builtin_model_is_the_newest_release_and_the_suite_tests_against_it() -> None:
+    from doctor.dotenv import _single_quoted_value  # noqa: F401 - the newest grammar exists
+
+    assert installed_version() is not None, "the test extras install python-dotenv"
+    assert installed_model() == model_for(installed_version())
+    assert tuple(int(p) for p in installed_version().split(".")[:3]) >= (1, 2, 4), (
+        "CI installs the newest python-dotenv; update NEWEST when a release changes the grammar")
+    assert NEWEST.version == "1.2.4"
+
+
+@pytest.mark.parametrize(("text", "newest", "old"), [
+    # 1.2.3 drops a leading byte-order mark; 1.2.2 read the first name with it
+    ("\ufeffSECRET_KEY=abc\n", {"SECRET_KEY": "abc"}, {"\ufeffSECRET_KEY": "abc"}),
+    # 1.2.4: `KEY= # comment` is empty; before, the comment was the value
+    ("ENCRYPTION_KEY= # paste the key here\n", {"ENCRYPTION_KEY": ""}, {"ENCRYPTION_KEY": "# paste the key here"}),
+    ("KEY=#novalue\n", {"KEY": "#novalue"}, {"KEY": "#novalue"}),
+    # 1.2.3: a backslash escapes any character in quotes, so `\\"` ends the value; 1.2.2 ran on
+    ('MAIL_PASSWORD="p4ss\\\\"\nMAIL_PORT=587\nMAIL_FROM_NAME="Chaski"\n',
+     {"MAIL_PASSWORD": "p4ss\\", "MAIL_PORT": "587", "MAIL_FROM_NAME": "Chaski"},
+     {"MAIL_PASSWORD": None, "MAIL_PORT": None, "MAIL_FROM_NAME": None}),  # 1.2.2 lost all three
+])
+def test_release_differences_are_modelled(text: str, newest: dict, old: dict) -> None:
+    raw = text.encode("utf-8")
+    assert parse_bytes(raw).values({}) == newest
+    assert python_dotenv(raw) == newest  # the installed (newest) library agrees
+    got_old = parse_bytes(raw, model=model_for("1.2.2")).values({})
+    assert {k: got_old.get(k) for k in old} == old
+
+
+def test_library_reading_is_what_dotenv_values_reads_before_expansion() -> None:
+    text = "A=1\nA=2\nB=${A}\nbad line\nC\n"
+    assert library_reading(text) == [("A", "1"), ("A", "2"), ("B", "${A}"), ("C", None)]
