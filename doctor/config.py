@@ -42,6 +42,8 @@ HEROKU_FORMAT_ROOT = "dotenv.heroku_config_format"
 UNREADABLE_ROOT = "dotenv.unreadable"
 NOT_FOUND_ROOT = "dotenv.not_found"
 ON_DYNO_ROOT = "dotenv.on_dyno"
+# `true` when the app's Settings sets case_sensitive=True: names then match exactly.
+CASE_SENSITIVE_VAR = "DOCTOR_CASE_SENSITIVE"
 
 
 class ConfigError(Exception):
@@ -119,6 +121,22 @@ class Config:
                                                     parsed.kind == JSON_KIND)
                 else:
                     self._file_values.pop(name, None)
+        # pydantic-settings matches names case-insensitively by default (`secret_key=` sets SECRET_KEY):
+        # each source folded to lower case, a later spelling winning, unless DOCTOR_CASE_SENSITIVE says
+        # the app's Settings sets case_sensitive=True.
+        switch = self.environ.get(CASE_SENSITIVE_VAR, (self._file_values.get(CASE_SENSITIVE_VAR) or Value("", "", ""))
+                                  .value)
+        self.case_sensitive = switch.strip().lower() in ("1", "true", "yes", "on")
+        self._environ_folded: dict[str, str] = {}  # lower-case name -> the spelling that wins
+        for name in self.environ:
+            self._environ_folded[name.lower()] = name
+        self._file_folded: dict[str, Value] = {}
+        for parsed in self.files:
+            for name, value in parsed.values(self.environ).items():
+                if value is None:
+                    self._file_folded.pop(name.lower(), None)
+                else:
+                    self._file_folded[name.lower()] = self._file_values.get(name) or Value(name, value, parsed.path)
         # In a `heroku config` dump (which the app cannot read) and set by no source it can: never "missing".
         self.hidden: dict[str, Value] = {}
         for parsed in self.files:
@@ -132,21 +150,36 @@ class Config:
         return [parsed.path for parsed in self.files]
 
     def lookup(self, name: str) -> Value | None:
-        """The value the app would see for `name`, or None when unset."""
-        if name in self.environ:
-            return Value(name, self.environ[name], ENVIRONMENT_ORIGIN)
-        return self._file_values.get(name)
+        """The value the app would see for `name`, or None when unset. Unless `case_sensitive`, a
+        name spelled in another letter case counts, as for pydantic-settings; the Value's `name`
+        is then the spelling the source uses."""
+        if self.case_sensitive:
+            if name in self.environ:
+                return Value(name, self.environ[name], ENVIRONMENT_ORIGIN)
+            return self._file_values.get(name)
+        spelled = self._environ_folded.get(name.lower())
+        if spelled is not None:
+            return Value(spelled, self.environ[spelled], ENVIRONMENT_ORIGIN)
+        return self._file_folded.get(name.lower())
 
     def file_value(self, name: str) -> Value | None:
         """The value the dotenv files give `name`, ignoring the environment."""
-        return self._file_values.get(name)
+        if self.case_sensitive:
+            return self._file_values.get(name)
+        return self._file_folded.get(name.lower())
 
     def shadowed(self) -> list[Shadow]:
         """Variables whose environment value hides a different dotenv value."""
         found = []
-        for name, value in sorted(self._file_values.items()):
-            if name in self.environ and self.environ[name] != value.value:
-                found.append(Shadow(name, value.origin, value.line, value.json_key))
+        if self.case_sensitive:
+            for name, value in sorted(self._file_values.items()):
+                if name in self.environ and self.environ[name] != value.value:
+                    found.append(Shadow(name, value.origin, value.line, value.json_key))
+            return found
+        for folded, value in sorted(self._file_folded.items()):
+            spelled = self._environ_folded.get(folded)
+            if spelled is not None and self.environ[spelled] != value.value:
+                found.append(Shadow(spelled, value.origin, value.line, value.json_key))
         return found
 
     @property

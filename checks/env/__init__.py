@@ -37,6 +37,13 @@ class EnvCheck(Check):
             causes="A new variable not yet set in this environment, a misspelt or differently cased name, or a .env "
                    "line python-dotenv cannot read. Critical for SECRET_KEY, DATABASE_URL and ENCRYPTION_KEY."),
         FindingSpec(
+            "name_case", Severity.WARNING,
+            "A variable is spelled in another letter case (secret_key=): the default Settings reads it, since "
+            "pydantic-settings is case-insensitive, but it breaks if the app sets case_sensitive=True.",
+            "Spell it as the app names it (SECRET_KEY=); if the app's Settings is case-sensitive, set "
+            "DOCTOR_CASE_SENSITIVE=true so the doctor matches names exactly.",
+            causes="A hand-typed .env, or a tool that lower-cases names."),
+        FindingSpec(
             "empty", Severity.ERROR,
             "A required variable is set but empty (or whitespace only), which counts as not set.",
             "Give it its real value; for SECRET_KEY and ENCRYPTION_KEY generate one as the guide shows.",
@@ -120,8 +127,9 @@ class EnvCheck(Check):
         """Presence, placeholders, Twilio completeness, formats, then shadowing."""
         from checks.common import pydantic_model
         from checks.env.rules import format_findings
-        from checks.env.static import presence_findings, shadow_findings, twilio_findings
+        from checks.env.static import case_findings, presence_findings, shadow_findings, twilio_findings
 
-        findings = presence_findings(ctx) + twilio_findings(ctx) + format_findings(ctx) + shadow_findings(ctx)
+        findings = (presence_findings(ctx) + case_findings(ctx) + twilio_findings(ctx) + format_findings(ctx)
+                    + shadow_findings(ctx))
         ctx.note_model("pydantic", pydantic_model())  # booleans and integers: pydantic itself when importable
         return findings

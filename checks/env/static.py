@@ -98,6 +98,27 @@ def presence_findings(ctx: Context) -> list[Finding]:
     return findings
 
 
+def case_findings(ctx: Context) -> list[Finding]:
+    """`env.name_case`: a variable the app reads only because pydantic-settings ignores letter case."""
+    findings = []
+    for name in REQUIRED:
+        found = ctx.config.lookup(name)
+        if found is None or found.name == name:
+            continue
+        where = found.where
+        fix = (ctx.set_fix(name, "<the same value>", f"Set {name} under its own name, then remove {found.name}.")
+               + ctx.unset_fix(found.name) if ctx.uses_heroku_config
+               else Fix(f"Rename {found.name} to {name} at {where} (same value)."))
+        findings.append(Finding(
+            "env.name_case", Severity.WARNING, f"{name} is set as {found.name} ({where})",
+            f"The app's Settings reads {found.name} as {name} because pydantic-settings matches names without "
+            f"regard to letter case by default. If the app's Settings sets case_sensitive=True, {name} is unset "
+            "there. (Set DOCTOR_CASE_SENSITIVE=true when it does: the doctor then matches names exactly.)",
+            fix, vars=(name,),
+        ))
+    return findings
+
+
 def _placeholder(ctx: Context, name: str, raw: str, severity: Severity, purpose: str) -> Finding:
     value = "" if _is_secret_value(name, raw) else f" {shown(raw)}"
     return Finding(

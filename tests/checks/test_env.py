@@ -106,9 +106,13 @@ def test_missing_explains_a_line_python_dotenv_does_not_read(tmp_path):
     assert f"x.env:{lines - 1}" in missing[0].detail
 
 
-def test_missing_mentions_a_name_in_other_case():
-    findings = run_check(EnvCheck, dotenv=as_dotenv(without(HEALTHY_DEV, "REDIS_URL")) + "redis_url=redis://x\n")
-    assert "'redis_url'" in get(findings, "env.missing").detail
+def test_a_name_in_other_case_is_read_by_default_and_missing_when_the_app_is_case_sensitive():
+    base = as_dotenv(without(HEALTHY_DEV, "REDIS_URL")) + "redis_url=redis://x\n"
+    findings = run_check(EnvCheck, dotenv=base)
+    assert "env.missing" not in ids(findings)
+    assert "redis_url" in get(findings, "env.name_case").title
+    strict = run_check(EnvCheck, dotenv=base + "DOCTOR_CASE_SENSITIVE=true\n")
+    assert "'redis_url'" in get(strict, "env.missing").detail
 
 
 PLACEHOLDERS = [
