@@ -114,8 +114,9 @@ class Config:
         self.unreadable = list(unreadable)  # (path, reason) of an implicit ./.env the app cannot read either
         self._file_values: dict[str, Value] = {}
         for parsed in self.files:  # a later file wins over an earlier one
+            last = {b.key: b for b in parsed.assignments}  # one pass: the last binding of each name wins
             for name, value in parsed.values(self.environ).items():
-                binding = parsed.last_binding(name)
+                binding = last.get(name)
                 if value is not None:
                     self._file_values[name] = Value(name, value, parsed.path, binding.line if binding else None,
                                                     parsed.kind == JSON_KIND)

@@ -14,6 +14,18 @@ import io
 from doctor.dotenv import NEWEST, DotenvFile, DotenvModel, model_for
 
 _UNSET = object()
+MAX_LINE_CHARS = 64 * 1024  # longer lines are read by the model only, and reported
+
+
+def longest_line(text: str) -> int:
+    """The length of the longest line of `text`, in one pass without copying it."""
+    longest, start = 0, 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            return max(longest, len(text) - start)
+        longest = max(longest, end - start)
+        start = end + 1
 _cached: object = _UNSET
 
 
@@ -62,6 +74,10 @@ def library_reading(text: str) -> list[tuple[str, str | None]] | None:
 def hold_to_library(parsed: DotenvFile) -> None:
     """Give a dotenv file the installed library's reading, and the names where the model differs."""
     if not parsed.is_dotenv:
+        return
+    if longest_line(parsed.text) > MAX_LINE_CHARS:
+        # python-dotenv's own comment rule is quadratic in a long line (seconds per 64 KB of spaces):
+        # the model, which is linear, decides such a file, and `dotenv.value_too_large` says so.
         return
     reading = library_reading(parsed.text)
     if reading is None:

@@ -59,6 +59,11 @@ class Secret:
         return hash(("Secret", self._value))
 
 
+# Fragments are taken from at most this many characters of one value (its two ends): a value that
+# long is a pasted file rather than a key, and every 4-gram of a megabyte would cost ~100 MB.
+_GRAM_SOURCE = 8192
+
+
 class Redactor:
     """Masks every known secret value in text and, in text a peer may have written, every run of
     4 or more of its characters.
@@ -88,7 +93,10 @@ class Redactor:
                 continue
             self._needles.add(form)
             body = _without_public_prefix(form)
-            self._grams.update(body[i:i + FRAGMENT] for i in range(len(body) - FRAGMENT + 1))
+            if len(body) > _GRAM_SOURCE:  # a pasted file, not a key: its ends are what an echo keeps
+                body = body[:_GRAM_SOURCE // 2] + "\0" + body[-_GRAM_SOURCE // 2:]
+            self._grams.update(g for g in (body[i:i + FRAGMENT] for i in range(len(body) - FRAGMENT + 1))
+                               if "\0" not in g)
         self._pattern = None
 
     def __call__(self, text: str) -> str:

@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -177,13 +178,17 @@ def clean_environ(**extra: str) -> dict[str, str]:
 
 def run_doctor(*args: str, env: Mapping[str, str] | None = None, cwd: str | Path | None = None,
                timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed `doctor` console script (falls back to `python -m doctor`)."""
+    """Run the installed `doctor` console script (falls back to `python -m doctor`), by default in an
+    empty folder of its own."""
     from tests.catalog_audit import strict_environ
     from tests.schema import validate_output
 
     exe = shutil.which("doctor")
     command = [exe, *args] if exe else [sys.executable, "-m", "doctor", *args]
     environ = {**(dict(env) if env is not None else clean_environ()), **strict_environ()}
-    done = subprocess.run(command, env=environ, cwd=cwd, capture_output=True, text=True, timeout=timeout, input=stdin)
+    with tempfile.TemporaryDirectory(prefix="doctor-cwd-") as empty:
+        # Not the source checkout: its .env (if any) and its git history (the repo check) are not the test's.
+        done = subprocess.run(command, env=environ, cwd=cwd if cwd is not None else empty, capture_output=True,
+                              text=True, timeout=timeout, input=stdin)
     validate_output(args, done.stdout)
     return done

@@ -40,6 +40,12 @@ class DotenvCheck(Check):
                    "DATABASE_URL or ENCRYPTION_KEY; a warning when the first line is blank or a comment.",
             docs=_FILE_DOCS),
         FindingSpec(
+            "value_too_large", Severity.WARNING,
+            "A value is over 64 KB: no setting needs that; python-dotenv slows down quadratically on such lines, so "
+            "the doctor reads the file with its own model.",
+            "Remove the long value, or move that content into a file the app reads.",
+            causes="A certificate bundle, a log or a whole file pasted after `=`.", docs=_FILE_DOCS),
+        FindingSpec(
             "model_disagrees", Severity.WARNING,
             "The installed python-dotenv reads some names otherwise than the doctor's model of it; the checks "
             "used the library's reading.",

@@ -194,6 +194,27 @@ def model_findings(parsed: DotenvFile) -> list[Finding]:
     )]
 
 
+def size_findings(parsed: DotenvFile) -> list[Finding]:
+    """`dotenv.value_too_large`: values over 64 KB, which no setting needs (a pasted file or log)."""
+    from doctor.dotenv_library import MAX_LINE_CHARS
+
+    large = [b for b in parsed.assignments if len(b.raw_value) > MAX_LINE_CHARS or len(b.value or "") > MAX_LINE_CHARS]
+    if not large:
+        return []
+    names = list(dict.fromkeys(b.key or "" for b in large))
+    first = large[0]
+    return [Finding(
+        "dotenv.value_too_large", Severity.WARNING,
+        f"{parsed.path}:{first.line}: {len(names)} value{'s' if len(names) > 1 else ''} over "
+        f"{MAX_LINE_CHARS // 1024} KB ({', '.join(names[:5])})",
+        "No setting of the app needs a value that long: it is most likely a pasted file, key bundle or log. "
+        "python-dotenv takes quadratic time over whitespace in such a line (the app's start-up slows by "
+        "seconds), so the doctor reads this file with its own linear model instead of the library.",
+        Fix(f"Remove the long value at {parsed.path}:{first.line}, or move the content into a file the app reads."),
+        vars=tuple(n for n in names if n)[:20],
+    )]
+
+
 def lint(parsed: DotenvFile) -> list[Finding]:
     """Every static finding for one parsed file: none for a JSON source (no dotenv rule applies), and
     for `heroku config` output only what concerns the lines outside the dump (its own finding,
@@ -202,7 +223,8 @@ def lint(parsed: DotenvFile) -> list[Finding]:
         return []
     if parsed.heroku is not None:
         return decode_findings(parsed) + _statement_findings(parsed) + _truncated_findings(parsed)
-    return (model_findings(parsed) + decode_findings(parsed) + bom_findings(parsed) + _statement_findings(parsed)
+    return (model_findings(parsed) + size_findings(parsed) + decode_findings(parsed) + bom_findings(parsed)
+            + _statement_findings(parsed)
             + invisible_findings(parsed) + _duplicate_findings(parsed) + _spacing_findings(parsed)
             + _crlf_findings(parsed) + _truncated_findings(parsed))
 

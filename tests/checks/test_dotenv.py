@@ -460,3 +460,18 @@ def test_a_copy_of_the_env_file_that_git_would_commit_is_reported(tmp_path):
     assert by_name[".env.orig"].fix.commands[0].startswith("git rm -- ")
     subprocess.run(["bash", "-c", by_name[".env.bak"].fix.commands[0]], check=True, cwd=tmp_path)
     assert not (tmp_path / ".env.bak").exists() and (tmp_path / ".env").exists()
+
+
+def test_a_value_over_64_kb_is_reported_and_read_by_the_linear_model(lint):
+    """python-dotenv's comment rule is quadratic on a long run of spaces: the doctor neither hangs on it
+    nor hands the file to the library, and says why."""
+    from doctor.dotenv_library import hold_to_library
+    from doctor.heroku import parse_dotenv
+
+    raw = b"MAIL_FROM_NAME=x" + b" " * (256 * 1024) + b"y # note\nSECRET_KEY=abc\n"
+    parsed = parse_dotenv(raw, ".env")
+    hold_to_library(parsed)
+    assert parsed.library is None  # the model decides this file
+    assert parsed.values({}) == {"MAIL_FROM_NAME": "x" + " " * (256 * 1024) + "y", "SECRET_KEY": "abc"}
+    finding = get(findings_of(lint, raw), "dotenv.value_too_large")
+    assert finding.vars == ("MAIL_FROM_NAME",) and "64 KB" in finding.title

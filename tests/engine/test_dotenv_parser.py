@@ -121,3 +121,13 @@ def test_release_differences_are_modelled(text: str, newest: dict, old: dict) ->
 def test_library_reading_is_what_dotenv_values_reads_before_expansion() -> None:
     text = "A=1\nA=2\nB=${A}\nbad line\nC\n"
     assert library_reading(text) == [("A", "1"), ("A", "2"), ("B", "${A}"), ("C", None)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\x0b\x0c\x1c\u00a0\u2028#ab")), max_size=40))
+def test_inline_comment_stripping_is_python_dotenvs_rule(part: str) -> None:
+    import re
+
+    from doctor.dotenv import strip_inline_comment
+
+    assert strip_inline_comment(part) == re.sub(r"\s+#.*", "", part).rstrip()
