@@ -90,6 +90,8 @@ def _run_parser() -> argparse.ArgumentParser:
                         help="allow checks to write and then delete a test object (S3 upload rights)")
     parser.add_argument("--send-test-email", metavar="ADDRESS", type=_address,
                         help="send one test message to ADDRESS after the SMTP login succeeds")
+    parser.add_argument("--repo", metavar="PATH",
+                        help="the git work tree the repo check searches for secrets (default: the current directory's)")
     parser.add_argument("-v", "--verbose", action="store_true", help="durations, variables and docs")
     parser.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
     parser.add_argument("--version", action="version", version=f"chaski-doctor {__version__}")
@@ -225,7 +227,7 @@ def run_checks(argv: Sequence[str]) -> int:
         print(f"doctor: {exc}", file=sys.stderr)
         return EXIT_USAGE
     options = RunOptions(timeout=args.timeout, offline=args.offline, write_probe=args.write_probe,
-                         send_test_email=args.send_test_email, verbose=args.verbose)
+                         send_test_email=args.send_test_email, verbose=args.verbose, repo=args.repo)
     ctx = Context(config, options)
     deadline = args.deadline or default_deadline(args.timeout)
     spinner = args.format == "text" and _use_color(args, sys.stderr)

@@ -27,6 +27,7 @@ class RunOptions:
     write_probe: bool = False
     send_test_email: str | None = None
     verbose: bool = False  # -v: a check may add detail it leaves out by default (never a secret)
+    repo: str | None = None  # --repo PATH: the git work tree the `repo` check examines (None: the current directory's)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

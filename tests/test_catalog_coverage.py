@@ -18,7 +18,7 @@ HERE = Path(__file__).parent
 SNAPSHOT = HERE / "catalog.json"
 UPDATE = "rewrite it deliberately: .venv/bin/python -m tests.test_catalog_coverage"
 BUILTIN = {"dotenv", "env", "secret_key", "fernet", "postgres", "redis", "smtp", "oauth", "s3", "stripe", "twilio",
-           "network", "encrypted_data", "compare"}
+           "network", "encrypted_data", "compare", "repo"}
 
 
 def builtin_rows() -> list:
