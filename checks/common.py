@@ -244,3 +244,26 @@ def tag_symptoms(findings: list[Any], symptoms: dict[str, str]) -> list[Any]:
         if not finding.symptom:
             finding.symptom = symptoms.get(finding.id, "")
     return findings
+
+
+# -- git, run so that a repository's own config executes nothing (the dotenv and repo checks) -------
+# Command-line config beats the repository's: each names a program git could otherwise run.
+GIT_HARDENING = (
+    "-c", "core.fsmonitor=", "-c", "core.hooksPath=/dev/null", "-c", "diff.external=", "-c", "core.pager=cat",
+    "-c", "core.sshCommand=false", "-c", "core.askPass=false", "-c", "credential.helper=",
+    "-c", "protocol.allow=never", "-c", "gpg.program=false", "-c", "log.showSignature=false", "-c", "color.ui=never",
+    "-c", "core.untrackedCache=false", "-c", "core.quotePath=false", "--no-pager",
+)
+# Kept from the environment: what finds git and the user's own (trusted) global config. GIT_* variables are
+# dropped: an inherited GIT_DIR or GIT_EXTERNAL_DIFF must not redirect or arm the check's git.
+_GIT_KEEP = ("PATH", "HOME", "USERPROFILE", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP", "XDG_CONFIG_HOME")
+
+
+def git_environment() -> dict[str, str]:
+    """The environment every git process the checks run gets: no inherited GIT_*, no system config."""
+    import os
+
+    env = {name: os.environ[name] for name in _GIT_KEEP if name in os.environ}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_NO_LAZY_FETCH="1", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0",
+               GIT_NO_REPLACE_OBJECTS="1", LC_ALL="C", GIT_ASKPASS="false", SSH_ASKPASS="false")
+    return env

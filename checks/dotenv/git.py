@@ -1,7 +1,8 @@
 """Git hygiene for dotenv files: a `.env` in a checkout must be ignored and never tracked.
 
-Runs `git` as a subprocess with a timeout; when git is absent, slow, or the file is not in a
-work tree, there is simply no finding.
+Runs `git` as a subprocess with a timeout, hardened so that the folder's own `.git/config` (a
+customer's bundle, say) executes nothing; when git is absent, slow, or the file is not in a work
+tree, there is simply no finding.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from checks.common import GIT_HARDENING, git_environment
 from doctor import Finding, Fix, Severity
 from doctor.config import is_secret_name
 from doctor.dotenv import DotenvFile
@@ -28,7 +30,7 @@ async def _git(directory: Path, timeout: float, *args: str) -> int | None:
     waits go on meanwhile; in an inline (`--offline`) run, where no loop runs and asyncio is not
     even imported, it runs as a plain subprocess with the same timeout.
     """
-    command = ("git", "-C", str(directory), *args)
+    command = ("git", "-C", str(directory), *GIT_HARDENING, *args)  # the folder's .git/config runs nothing
     asyncio = sys.modules.get("asyncio")
     loop_running = False
     if asyncio is not None:
@@ -42,7 +44,7 @@ async def _git(directory: Path, timeout: float, *args: str) -> int | None:
     try:
         process = await asyncio.create_subprocess_exec(
             *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL, env=git_environment(),
         )
     except OSError:
         return None
@@ -61,7 +63,7 @@ def _git_blocking(command: tuple[str, ...], timeout: float) -> int | None:
 
     try:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+                                   stderr=subprocess.DEVNULL, env=git_environment())
     except OSError:
         return None
     try:

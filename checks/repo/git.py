@@ -10,35 +10,18 @@ hashes work-tree content (that is where filters run). Each process is killed at 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
 from pathlib import Path
 from typing import IO
 
-# Command-line config beats the repository's: each names a program git could otherwise run.
-HARDENING = (
-    "-c", "core.fsmonitor=", "-c", "core.hooksPath=/dev/null", "-c", "diff.external=", "-c", "core.pager=cat",
-    "-c", "core.sshCommand=false", "-c", "core.askPass=false", "-c", "credential.helper=",
-    "-c", "protocol.allow=never", "-c", "gpg.program=false", "-c", "log.showSignature=false", "-c", "color.ui=never",
-    "-c", "core.untrackedCache=false", "-c", "core.quotePath=false", "--no-pager",
-)
-# Kept from the environment: what finds git and the user's own (trusted) global config. GIT_* variables are
-# dropped: an inherited GIT_DIR or GIT_EXTERNAL_DIFF must not redirect or arm the check's git.
-_KEEP = ("PATH", "HOME", "USERPROFILE", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP", "XDG_CONFIG_HOME")
+from checks.common import GIT_HARDENING as HARDENING
+from checks.common import git_environment as environment
 
 
 class GitError(Exception):
     """Git is missing, refused the repository, failed, or ran past the deadline (message safe to show)."""
-
-
-def environment() -> dict[str, str]:
-    """The environment every git process gets."""
-    env = {name: os.environ[name] for name in _KEEP if name in os.environ}
-    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_NO_LAZY_FETCH="1", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0",
-               GIT_NO_REPLACE_OBJECTS="1", LC_ALL="C", GIT_ASKPASS="false", SSH_ASKPASS="false")
-    return env
 
 
 class Git:

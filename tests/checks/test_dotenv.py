@@ -475,3 +475,31 @@ def test_a_value_over_64_kb_is_reported_and_read_by_the_linear_model(lint):
     assert parsed.values({}) == {"MAIL_FROM_NAME": "x" + " " * (256 * 1024) + "y", "SECRET_KEY": "abc"}
     finding = get(findings_of(lint, raw), "dotenv.value_too_large")
     assert finding.vars == ("MAIL_FROM_NAME",) and "64 KB" in finding.title
+
+
+def test_a_customers_bundle_executes_nothing_from_its_git_config(tmp_path):
+    """`doctor --env-file bundle/.env` asks git whether the file is tracked or ignored; the bundle's own
+    .git/config (fsmonitor, hooks, pager, external diff) must not run anything while it does."""
+    require_binary("git")
+    bundle, marker, script = tmp_path / "bundle", tmp_path / "pwned", tmp_path / "evil.sh"
+    bundle.mkdir()
+    subprocess.run(["git", "init", "-q", str(bundle)], check=True, timeout=30)
+    script.write_text(f"#!/bin/sh\ntouch {marker}\ncat\n")
+    script.chmod(0o755)
+    hooks = bundle / ".git" / "evil-hooks"
+    hooks.mkdir()
+    for hook in ("post-index-change", "reference-transaction"):
+        (hooks / hook).write_text(f"#!/bin/sh\ntouch {marker}\n")
+        (hooks / hook).chmod(0o755)
+    for key, value in (("core.fsmonitor", str(script)), ("core.hooksPath", str(hooks)),
+                       ("core.pager", str(script)), ("diff.external", str(script))):
+        subprocess.run(["git", "-C", str(bundle), "config", key, value], check=True, timeout=30)
+    (bundle / ".env").write_text(GOOD)
+    done = run_doctor("--env-file", str(bundle / ".env"), "--offline", "--only", "dotenv", "--format", "json",
+                      env=clean_environ(), cwd=tmp_path)
+    import json
+
+    assert "dotenv.not_gitignored" in {f["id"] for f in json.loads(done.stdout)["findings"]}  # git did answer
+    assert not marker.exists(), "the bundle's git config made the doctor run a program"
+    subprocess.run(["git", "-C", str(bundle), "status"], capture_output=True, timeout=30)  # the control
+    assert marker.exists(), "the hostile config was not armed, so the test proved nothing"
