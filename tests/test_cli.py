@@ -59,7 +59,7 @@ def test_healthy_offline_run_exits_zero_in_every_format(tmp_path: Path) -> None:
     data = json.loads(run_doctor("--env-file", str(path), "--offline", "--format", "json").stdout)
     assert data["status"] in ("ok", "info")
     models = data["context"].pop("models")
-    assert set(models) <= {"pydantic", "redis", "python-dotenv"} and models["pydantic"]  # a version, or builtin
+    assert set(models) <= {"pydantic", "redis", "python-dotenv", "sqlalchemy"} and models["pydantic"]  # or builtin
     assert data["context"] == {"environment": "development", "platform": "local", "sources": [str(path)],
                                "offline": True}
     network = {c["id"]: c["reason"] for c in data["checks"] if c["id"] in ("postgres", "redis", "stripe")}

@@ -41,8 +41,9 @@ class PostgresCheck(Check):
             "whitespace", Severity.CRITICAL,
             "DATABASE_URL has surrounding whitespace or a line break, which libpq rejects or reads into the URL.",
             "Set the URL again without the surrounding whitespace.",
-            causes="A value pasted with a trailing newline or leading space. Only trailing spaces or tabs, which "
-                   "libpq tolerates, give a warning."),
+            causes="A value pasted with a trailing newline or leading space. SQLAlchemy reads trailing whitespace "
+                   "into the last part of the URL (the database name, the host, an sslmode): that is critical; "
+                   "where it changes nothing the app uses (after application_name) it is a warning."),
         FindingSpec(
             "placeholder", Severity.CRITICAL,
             "DATABASE_URL is still the guide's example (user:pass@host/dbname), not a real database.",
@@ -53,8 +54,9 @@ class PostgresCheck(Check):
             "url_invalid", Severity.CRITICAL,
             "DATABASE_URL cannot be parsed by SQLAlchemy or libpq, so the app cannot connect to its database.",
             "Correct the part of the URL the finding names, or copy the URL again from the provider.",
-            causes="A port that is not a number, an unbalanced [ ], no // after the scheme, an invalid sslmode, an "
-                   "unknown query parameter, or an unencoded character in the password."),
+            causes="A port that is not a number (or a : with no port: host:/db), no // after the scheme, an invalid "
+                   "sslmode or one given twice, or a query option libpq does not know. An unencoded # ? / or space "
+                   "in the password is not one: SQLAlchemy reads the password up to the last @."),
         FindingSpec(
             "legacy_scheme", Severity.WARNING,
             "DATABASE_URL uses postgres://, which psycopg accepts but SQLAlchemy 1.4 and later reject.",
@@ -65,8 +67,9 @@ class PostgresCheck(Check):
             "unknown_scheme", Severity.CRITICAL,
             "DATABASE_URL is not a postgresql:// URL, so the app's database layer cannot use it.",
             "Set a postgresql://user:password@host:5432/database URL.",
-            causes="A URL for another database (mysql://, sqlite://), a key=value connection string, or a value "
-                   "without its scheme."),
+            causes="A URL for another database (mysql://, sqlite://), a key=value connection string, a value "
+                   "without its scheme, or a scheme SQLAlchemy cannot look up: it is case-sensitive (PostgreSQL://) "
+                   "and knows only its own drivers (postgresql+psycopg://, not postgresql+psycopg3://)."),
         FindingSpec(
             "url_incomplete", Severity.CRITICAL,
             "DATABASE_URL lacks a host or a valid port (or a database name), so the app connects nowhere or to the "
@@ -207,10 +210,15 @@ class PostgresCheck(Check):
         from doctor import import_in_thread
 
         ctx.require(VAR)
+        if not ctx.offline:  # the verdict asks psycopg and SQLAlchemy: import them off the event loop
+            await import_in_thread("psycopg")
+            try:
+                await import_in_thread("sqlalchemy.engine", "sqlalchemy.dialects.postgresql.psycopg")
+            except ImportError:
+                pass  # not installed: the built-in copy of SQLAlchemy 2.1 decides
         static = static_findings(ctx)
         if ctx.offline or static.conninfo is None:
             return static.findings
-        await import_in_thread("psycopg")
         from checks.postgres.probe import probe
 
         password = static.parts.password if static.parts is not None else None

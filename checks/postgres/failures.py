@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from urllib.parse import SplitResult
 
 from checks.postgres.remedies import GROUPS_SQL
 from checks.postgres.static import psql_command, template_url
+from checks.postgres.urlparts import DbUrl
 from doctor import Context, Fix
 
 _q = shlex.quote
@@ -79,14 +79,14 @@ def classify(message: str) -> Failure | None:
     return None
 
 
-def failure_fix(ctx: Context, slug: str, parts: SplitResult | None) -> Fix:
+def failure_fix(ctx: Context, slug: str, parts: DbUrl | None) -> Fix:
     """A fix for a failed connection, for Heroku or for a local .env."""
     heroku = ctx.uses_heroku_config
     flag = ctx.heroku_app_flag()
-    host = parts.hostname if parts and parts.hostname else "localhost"
+    host = parts.host if parts and parts.host else "localhost"
     port = str(parts.port or 5432) if parts else "5432"
     user = parts.username if parts and parts.username else "<user>"
-    database = parts.path.strip("/") if parts and parts.path.strip("/") else "<database>"
+    database = parts.database if parts and parts.database else "<database>"
     isready = f"pg_isready -h {_q(host)} -p {port}"
     as_admin = f"-h {_q(host)} -p {port} -U postgres"
     if slug in ("dns", "refused", "timeout"):

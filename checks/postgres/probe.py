@@ -13,13 +13,14 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import SplitResult, quote, unquote
+from urllib.parse import quote, unquote
 
 from checks.postgres import sessions
 from checks.postgres.activity import read_activity
 from checks.postgres.const import VARS
 from checks.postgres.failures import FAILURES, classify, failure_fix
 from checks.postgres.static import url_fix
+from checks.postgres.urlparts import DbUrl
 from doctor import Context, Finding, Severity
 
 _USAGE_SQL = """
@@ -57,7 +58,7 @@ def server_words(message: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:400]
 
 
-async def probe(ctx: Context, conninfo: str, parts: SplitResult | None, password: str | None) -> list[Finding]:
+async def probe(ctx: Context, conninfo: str, parts: DbUrl | None, password: str | None) -> list[Finding]:
     """Connect, classify a failure, or read version, latency, usage and SSL. Never raises."""
     import psycopg
 
@@ -95,18 +96,18 @@ async def probe(ctx: Context, conninfo: str, parts: SplitResult | None, password
         await conn.close()
 
 
-def _failure(ctx: Context, slug: str, parts: SplitResult | None, words: str) -> Finding:
+def _failure(ctx: Context, slug: str, parts: DbUrl | None, words: str) -> Finding:
     failure = next(f for f in FAILURES if f.slug == slug)
     return Finding(f"postgres.{slug}", Severity.CRITICAL, failure.title,
                    f"{failure.detail} The connection failed: {words}", failure_fix(ctx, slug, parts), VARS)
 
 
-def _query_failed(ctx: Context, parts: SplitResult | None, detail: str) -> Finding:
+def _query_failed(ctx: Context, parts: DbUrl | None, detail: str) -> Finding:
     return Finding("postgres.query_failed", Severity.ERROR, "Connected to the database, but a read-only query failed",
                    detail, failure_fix(ctx, "other", parts), VARS)
 
 
-async def _inspect(ctx: Context, conn: Any, parts: SplitResult | None, connect_ms: float,
+async def _inspect(ctx: Context, conn: Any, parts: DbUrl | None, connect_ms: float,
                    words: Callable[[BaseException], str]) -> list[Finding]:
     await conn.set_read_only(True)
     await conn.execute("SELECT set_config('statement_timeout', %s, false)", (f"{max(100, int(ctx.timeout * 1000))}ms",))

@@ -11,9 +11,9 @@ command carries `ctx.heroku_app_flag()`; no command holds a password.
 from __future__ import annotations
 
 import shlex
-from urllib.parse import SplitResult
 
 from checks.postgres.static import psql_command
+from checks.postgres.urlparts import DbUrl
 from doctor import Context, Fix
 
 GROUPS_SQL = ("SELECT application_name, usename, client_addr, state, count(*) FROM pg_stat_activity "
@@ -42,14 +42,14 @@ _STUCK_FIXES = {  # kind -> (what to do, the function that ends it now)
 }
 
 
-def sql_command(ctx: Context, parts: SplitResult | None, sql: str) -> str:
+def sql_command(ctx: Context, parts: DbUrl | None, sql: str) -> str:
     """Run one SQL statement against DATABASE_URL: `heroku pg:psql -c` on Heroku, psql otherwise."""
     if ctx.uses_heroku_config:
         return f"heroku pg:psql -c {shlex.quote(sql)}{ctx.heroku_app_flag()}"
     return psql_command(parts, "-c", sql)
 
 
-def connections_fix(ctx: Context, parts: SplitResult | None, slots: int, destructive_ok: bool) -> Fix:
+def connections_fix(ctx: Context, parts: DbUrl | None, slots: int, destructive_ok: bool) -> Fix:
     """Pool sizing, PgBouncer and a larger plan; with `destructive_ok` (error level) also pg:killall."""
     text = _POOLS.format(slots=slots)
     if not ctx.uses_heroku_config:
@@ -68,7 +68,7 @@ def connections_fix(ctx: Context, parts: SplitResult | None, slots: int, destruc
     return Fix(text, tuple(commands))
 
 
-def stuck_fix(ctx: Context, parts: SplitResult | None, kind: str, pids: list[int]) -> Fix:
+def stuck_fix(ctx: Context, parts: DbUrl | None, kind: str, pids: list[int]) -> Fix:
     """The lasting fix for stuck sessions of `kind`, and the call that ends each of `pids` now."""
     text, function = _STUCK_FIXES[kind]
     return Fix(text, tuple(sql_command(ctx, parts, f"SELECT {function}({int(pid)})") for pid in pids))

@@ -20,12 +20,12 @@ time. Query text appears only under `-v`, through querytext.shown (literals and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import SplitResult
 
 from checks.postgres.activity import Activity, Group, Stuck
 from checks.postgres.const import VARS
 from checks.postgres.querytext import shown
 from checks.postgres.remedies import connections_fix, stuck_fix
+from checks.postgres.urlparts import DbUrl
 from doctor import Context, Finding, Severity
 
 CONNECTIONS_WARN = 0.75
@@ -117,7 +117,7 @@ def age(seconds: float | None) -> str:
     return f"{whole // 3600} h {whole % 3600 // 60} min"
 
 
-def findings(ctx: Context, parts: SplitResult | None, usage: Usage, activity: Activity | None) -> list[Finding]:
+def findings(ctx: Context, parts: DbUrl | None, usage: Usage, activity: Activity | None) -> list[Finding]:
     """connections_high, the stuck sessions' findings, and the groups' summary when worth showing."""
     found = [f for f in (_connections_high(ctx, parts, usage, activity),) if f is not None]
     if activity is None:
@@ -130,7 +130,7 @@ def findings(ctx: Context, parts: SplitResult | None, usage: Usage, activity: Ac
     return found
 
 
-def _connections_high(ctx: Context, parts: SplitResult | None, usage: Usage,
+def _connections_high(ctx: Context, parts: DbUrl | None, usage: Usage,
                       activity: Activity | None) -> Finding | None:
     if usage.ratio < CONNECTIONS_WARN:
         return None
@@ -171,7 +171,7 @@ def _line(ctx: Context, session: Stuck) -> str:
     return text
 
 
-def _stuck_finding(ctx: Context, parts: SplitResult | None, kind: str, activity: Activity, slots: int) -> Finding:
+def _stuck_finding(ctx: Context, parts: DbUrl | None, kind: str, activity: Activity, slots: int) -> Finding:
     sessions = activity.of(kind)
     total = activity.totals[kind]
     share = total / slots if slots > 0 else 1.0

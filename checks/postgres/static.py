@@ -1,30 +1,41 @@
 """The offline half of the postgres check: read DATABASE_URL without connecting.
 
-Never shows the password: titles and details name the URL's parts, and `template_url` puts
-`<password>` where the password was.
+The verdict (does the app's engine accept the URL, and what does libpq receive) is oracle.py's:
+SQLAlchemy's and psycopg's own parsers where SQLAlchemy is importable, the built-in copy of
+SQLAlchemy 2.1 otherwise. This module turns it into findings. Never shows the password: titles
+and details name the URL's parts, and `template_url` puts `<password>` where the password was.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
-from urllib.parse import SplitResult, parse_qs, quote
+from urllib.parse import quote
 
-from checks.common import describe_whitespace, is_placeholder, parse_url, strip_quotes
-from checks.postgres.const import VAR, VARS
+from checks.common import describe_whitespace, is_placeholder, strip_quotes
+from checks.postgres.const import LIBPQ_DEFAULTS, VAR, VARS
+from checks.postgres.oracle import Verdict, judge
+from checks.postgres.urlparts import DbUrl
 from doctor import Context, Finding, Fix, Severity
 
-SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _SCHEME_REWRITE = 'url = url.replace("postgres://", "postgresql://", 1)'
+_WHERE = (("host", "the host"), ("dbname", "the database name"), ("user", "the user name"),
+          ("password", "the password"), ("port", "the port"))
 
 
 @dataclass
 class StaticResult:
-    """What the static half found, and the URL the probe should use (None: do not probe)."""
+    """What the static half found, and the conninfo the probe should use (None: do not probe).
+
+    `conninfo` is the connection string libpq receives from the app's engine (psycopg's
+    make_conninfo of the psycopg dialect's arguments), so the probe connects with the very parts
+    the verdict judged; `parts` are those parts.
+    """
 
     findings: list[Finding]
     conninfo: str | None
-    parts: SplitResult | None
+    parts: DbUrl | None
 
 
 def _finding(slug: str, severity: Severity, title: str, detail: str, fix: Fix,
@@ -32,18 +43,19 @@ def _finding(slug: str, severity: Severity, title: str, detail: str, fix: Fix,
     return Finding(f"postgres.{slug}", severity, title, detail, fix, VARS, assumes=assumes)
 
 
-def template_url(parts: SplitResult, **query: str) -> str:
-    """The URL with its password replaced by `<password>` (and `query` merged in), safe to show."""
-    user = parts.username or ""
+def template_url(parts: DbUrl, drop: tuple[str, ...] = (), **query: str) -> str:
+    """The URL with its password replaced by `<password>` (`query` merged in, `drop` left out), safe to show."""
+    user = quote(parts.username or "", safe="")
     auth = f"{user}:<password>@" if parts.password is not None else (f"{user}@" if user else "")
-    host = parts.hostname or ""
+    host = parts.host or ""
     if ":" in host:
         host = f"[{host}]"
     netloc = auth + host + (f":{parts.port}" if parts.port else "")
-    params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    params = {k: (v if isinstance(v, str) else v[-1]) for k, v in parts.query.items() if k not in drop}
     params.update(query)
     tail = "&".join(f"{quote(k)}={quote(v)}" for k, v in params.items())
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{tail}" if tail else "")
+    database = quote(parts.database or "", safe="")
+    return f"{parts.drivername}://{netloc}/{database}" + (f"?{tail}" if tail else "")
 
 
 def short(value: str, limit: int = 40) -> str:
@@ -51,35 +63,33 @@ def short(value: str, limit: int = 40) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
+_GREEDY = re.compile(r"://[^:@]*:(.*)@")
+
+
+def _hide(text: str, url: str, parts: DbUrl | None) -> str:
+    """`text` without the password as SQLAlchemy reads it or as a person meant it (up to the last @)."""
+    greedy = _GREEDY.search(url)
+    meant = greedy.group(1) if greedy else None
+    for secret in {parts.password if parts else None, meant, meant.split("@")[0] if meant else None}:
+        if secret and len(secret) >= 3:
+            text = text.replace(secret, "<password>").replace(quote(secret, safe=""), "<password>")
+    return text
+
+
 def static_findings(ctx: Context) -> StaticResult:
     """Every finding that needs no connection, and the conninfo for the live probe."""
     raw = ctx.get(VAR) or ""
     findings: list[Finding] = []
-    critical = False
 
     inner, quoted = strip_quotes(raw)
     if quoted:
-        critical = True
         findings.append(_finding(
             "quoted", Severity.CRITICAL, "DATABASE_URL is wrapped in quotes that became part of the value",
             "The value starts and ends with a quote character, so SQLAlchemy and libpq read a string that does "
             "not start with postgresql:// and refuse it: the app cannot connect.",
             ctx.set_fix(VAR, "<the URL without quotes>", text="Remove the surrounding quotes."),
         ))
-    spaces = describe_whitespace(inner)
-    if spaces:
-        breaks = inner != inner.lstrip() or "\n" in inner or "\r" in inner or inner.strip() != inner.strip(" \t")
-        critical = critical or breaks
-        findings.append(_finding(
-            "whitespace", Severity.CRITICAL if breaks else Severity.WARNING,
-            f"DATABASE_URL has {spaces}",
-            "libpq refuses a URL with leading whitespace and takes a trailing newline into the database name; "
-            "trailing spaces it tolerates, other URL parsers do not." if breaks else
-            "libpq ignores trailing spaces, but other URL parsers (SQLAlchemy, tools, scripts) may not.",
-            ctx.set_fix(VAR, "<the URL without surrounding whitespace>", text="Remove the whitespace."),
-        ))
     url = inner.strip()
-
     if is_placeholder(url):
         findings.append(_finding(
             "placeholder", Severity.CRITICAL, "DATABASE_URL is still the example placeholder",
@@ -89,17 +99,13 @@ def static_findings(ctx: Context) -> StaticResult:
         ))
         return StaticResult(findings, None, None)
 
-    parsed = parse_url(url)
-    if parsed.error or parsed.parts is None:
-        findings.append(_finding(
-            "url_invalid", Severity.CRITICAL, f"DATABASE_URL is not a valid URL: {parsed.error}",
-            "SQLAlchemy and libpq cannot parse it, so the app cannot connect to its database.",
-            url_fix(ctx, "Correct the URL (check the port and any [ ] around the host)."),
-        ))
-        return StaticResult(findings, None, None)
-    parts = parsed.parts
-    scheme = parts.scheme.lower()
-    if scheme == "postgres":
+    # Offline the built-in copies decide: SQLAlchemy and psycopg import asyncio, which an --offline
+    # run (the release gate) never loads (doctor/inline.py); the differential tests hold them to it.
+    builtin = ctx.offline
+    verdict = judge(url, offline=builtin)
+    ctx.note_model("sqlalchemy", verdict.model)
+    findings += _whitespace(ctx, inner, url, verdict, builtin)
+    if verdict.slug == "legacy_scheme" and verdict.url is not None:
         findings.append(_finding(
             "legacy_scheme", Severity.WARNING,
             "DATABASE_URL uses the postgres:// scheme, which SQLAlchemy 1.4+ rejects",
@@ -109,33 +115,14 @@ def static_findings(ctx: Context) -> StaticResult:
             Fix("Rewrite the scheme in the app's config code, before the engine is created (not with "
                 "config:set: Heroku owns DATABASE_URL):", (_SCHEME_REWRITE,)),
         ))
-    elif scheme != "postgresql" and not scheme.startswith("postgresql+"):
-        shown = short(parts.scheme) if parts.scheme else "no scheme"
-        findings.append(_finding(
-            "unknown_scheme", Severity.CRITICAL, f"DATABASE_URL has {shown} where postgresql:// belongs",
-            "The app's database layer only understands postgresql:// (or postgresql+<driver>://) URLs.",
-            url_fix(ctx, "Use a PostgreSQL URL."),
-        ))
-        return StaticResult(findings, None, None)
-
-    if "://" not in url:  # "postgresql:/host/db" splits with a scheme but is no URL libpq reads
-        findings.append(_finding(
-            "url_invalid", Severity.CRITICAL, "DATABASE_URL lacks the // after the scheme",
-            "libpq reads postgresql://host/db URLs only; without // it takes the whole value as a "
-            "connection string and refuses it.",
-            url_fix(ctx, "Write the URL as postgresql://user:password@host:5432/database."),
-        ))
-        return StaticResult(findings, None, None)
-    findings += _completeness(ctx, parts)
-    sslmode = parse_qs(parts.query, keep_blank_values=True).get("sslmode", [None])[-1]
-    if sslmode is not None and sslmode not in SSLMODES:
-        critical = True
-        findings.append(_finding(
-            "url_invalid", Severity.CRITICAL, f"DATABASE_URL has sslmode={short(sslmode)}, which libpq rejects",
-            f"sslmode must be one of {', '.join(SSLMODES)}; libpq refuses to connect otherwise.",
-            ctx.set_fix(VAR, template_url(parts, sslmode="require"), text="Use a valid sslmode."),
-        ))
-    elif sslmode in ("disable", "allow") and (ctx.production or ctx.on_heroku):
+        verdict = judge("postgresql" + url[len("postgres"):], offline=builtin)  # the URL after that rewrite
+    if verdict.slug is not None:
+        findings.append(_refusal(ctx, url, verdict))
+        return StaticResult(findings, None, verdict.url)
+    assert verdict.url is not None
+    findings += _completeness(ctx, verdict)
+    sslmode = verdict.params.get("sslmode")
+    if sslmode in ("disable", "allow") and (ctx.production or ctx.on_heroku):
         findings.append(_finding(
             "ssl_disabled", Severity.WARNING, f"DATABASE_URL turns TLS off (sslmode={sslmode}) in production",
             "The database password and all data would cross the network unencrypted; Heroku Postgres "
@@ -144,21 +131,71 @@ def static_findings(ctx: Context) -> StaticResult:
                 (f"heroku pg:info{ctx.heroku_app_flag()}",)),
             () if ctx.on_heroku else ("ENVIRONMENT",),
         ))
-
-    critical = critical or any(f.severity is Severity.CRITICAL for f in findings)
-    if critical:
-        return StaticResult(findings, None, parts)
-    conninfo = "postgresql://" + url.split("://", 1)[1]
-    return StaticResult(findings, conninfo, parts)
+    if any(f.severity is Severity.CRITICAL for f in findings):
+        return StaticResult(findings, None, verdict.url)
+    return StaticResult(findings, verdict.conninfo, verdict.url)
 
 
-def _completeness(ctx: Context, parts: SplitResult) -> list[Finding]:
+def _whitespace(ctx: Context, inner: str, url: str, verdict: Verdict, builtin: bool) -> list[Finding]:
+    """Surrounding whitespace: critical where the app's engine reads it into a part of the URL."""
+    spaces = describe_whitespace(inner)
+    if not spaces:
+        return []
+    as_is = judge(inner, offline=builtin) if inner != url else verdict
+    if as_is.slug is not None and as_is.slug != verdict.slug:
+        where = "SQLAlchemy then cannot read the URL" if as_is.url is None else "libpq then refuses an option"
+    else:
+        moved = [words for key, words in _WHERE if as_is.params.get(key) != verdict.params.get(key)]
+        where = f"it becomes part of {moved[0]}" if moved else ""  # in another option (application_name) it is harmless
+    breaks = bool(where)
+    return [_finding(
+        "whitespace", Severity.CRITICAL if breaks else Severity.WARNING,
+        f"DATABASE_URL has {spaces}",
+        f"The app's engine (SQLAlchemy, then libpq) reads the value as it is: {where}, so the app cannot "
+        "connect." if breaks else
+        "SQLAlchemy and libpq ignore it here, but other tools and scripts that read the URL may not.",
+        ctx.set_fix(VAR, "<the URL without surrounding whitespace>", text="Remove the whitespace."),
+    )]
+
+
+def _refusal(ctx: Context, url: str, verdict: Verdict) -> Finding:
+    """The finding for a URL SQLAlchemy or libpq refuses."""
+    parts = verdict.url
+    if verdict.slug == "unknown_scheme":
+        shown = short(parts.drivername) if parts is not None else "no scheme"
+        if parts is not None and parts.drivername.lower().split("+")[0] in ("postgresql", "postgres"):
+            detail = (f"SQLAlchemy looks the scheme up case-sensitively among its dialects and drivers: "
+                      f"create_engine raises NoSuchModuleError for {shown}. Write postgresql:// (or "
+                      "postgresql+psycopg://) in lower case.")
+        else:
+            detail = ("The app's database layer only understands postgresql:// (or postgresql+<driver>://) URLs"
+                      + (f"; {verdict.reason}." if parts is not None else "."))
+        return _finding("unknown_scheme", Severity.CRITICAL,
+                        _hide(f"DATABASE_URL has {shown} where postgresql:// belongs", url, parts),
+                        _hide(detail, url, parts), url_fix(ctx, "Use a PostgreSQL URL."))
+    option = verdict.option
+    fix = url_fix(ctx, "Correct the URL (encode @ : / ? # % and spaces in the password as %40 %3A %2F %3F %23 %25 "
+                       "%20; check the port and any [ ] around the host).")
+    if parts is not None and option in LIBPQ_DEFAULTS:
+        fix = ctx.set_fix(VAR, _hide(template_url(parts, drop=(option,), **{option: LIBPQ_DEFAULTS[option]}),
+                                     url, parts), text=f"Use a valid {option}.")
+    elif parts is not None and option is not None and option in parts.query:
+        fix = ctx.set_fix(VAR, _hide(template_url(parts, drop=(option,)), url, parts),
+                          text="Remove the option, or correct its name.")
+    value = verdict.params.get(option or "") if option in LIBPQ_DEFAULTS else None
+    named = f"{option}={short(value)}" if value is not None else (short(option) if option else "")
+    title = f"DATABASE_URL is not a valid URL: {verdict.reason}" + (f" ({named})" if named else "")
+    said = f' psycopg says: invalid connection option "{option}".' if verdict.unknown_option else ""
+    return _finding("url_invalid", Severity.CRITICAL, _hide(title, url, parts),
+                    _hide("SQLAlchemy or libpq refuses it before connecting (the app's engine fails at its first "
+                          f"connection), so the app cannot reach its database.{said}", url, parts), fix)
+
+
+def _completeness(ctx: Context, verdict: Verdict) -> list[Finding]:
     missing = []
-    if not parts.hostname and (ctx.production or ctx.on_heroku):
+    if not verdict.params.get("host") and not verdict.params.get("hostaddr") and (ctx.production or ctx.on_heroku):
         missing.append("host")
-    if parts.port == 0:
-        missing.append("a valid port")
-    if not parts.path.strip("/"):
+    if not verdict.params.get("dbname"):
         missing.append("database name")
     if not missing:
         return []
@@ -180,17 +217,17 @@ def url_fix(ctx: Context, text: str, example: str = "postgresql://<user>:<passwo
     return ctx.set_fix(VAR, example, text=text)
 
 
-def psql_command(parts: SplitResult | None, *extra: str) -> str:
+def psql_command(parts: DbUrl | None, *extra: str) -> str:
     """A psql invocation for the URL's host/port/user/database, without the password."""
     if parts is None:
         return "psql"
     args = ["psql"]
-    if parts.hostname:
-        args += ["-h", parts.hostname]
+    if parts.host:
+        args += ["-h", parts.host]
     if parts.port:
         args += ["-p", str(parts.port)]
     if parts.username:
         args += ["-U", parts.username]
-    if parts.path.strip("/"):
-        args.append(parts.path.strip("/"))
+    if parts.database:
+        args.append(parts.database)
     return " ".join(shlex.quote(a) for a in (*args, *extra))
