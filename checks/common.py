@@ -246,6 +246,58 @@ def tag_symptoms(findings: list[Any], symptoms: dict[str, str]) -> list[Any]:
     return findings
 
 
+MAX_RESPONSE_BYTES = 4 * 2**20  # far above any API answer a check reads; a larger one is not the service
+
+
+class ResponseTooLarge(Exception):
+    """A peer's answer announced or sent more than `MAX_RESPONSE_BYTES`; the rest was never read."""
+
+
+def capped_transport(inner: Any, cap: int = MAX_RESPONSE_BYTES) -> Any:
+    """An httpx async transport over `inner` whose answers raise `ResponseTooLarge` past `cap` bytes,
+    before they are buffered (a declared Content-Length over the cap is refused unread)."""
+    import httpx
+
+    class Capped(httpx.AsyncByteStream):
+        def __init__(self, stream: Any) -> None:
+            self.stream, self.seen = stream, 0
+
+        async def __aiter__(self) -> Any:
+            async for chunk in self.stream:
+                self.seen += len(chunk)
+                if self.seen > cap:
+                    raise ResponseTooLarge(self.seen)
+                yield chunk
+
+        async def aclose(self) -> None:
+            await self.stream.aclose()
+
+    class Transport(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            request.headers["Accept-Encoding"] = "identity"  # no compressed answer to inflate past the cap
+            response = await inner.handle_async_request(request)
+            declared = response.headers.get("content-length", "0").strip()
+            if not declared.isdigit() or int(declared) > cap:
+                await response.aclose()
+                raise ResponseTooLarge(declared[:20])
+            return httpx.Response(response.status_code, headers=response.headers, stream=Capped(response.stream),
+                                  extensions=response.extensions)
+
+        async def aclose(self) -> None:
+            await inner.aclose()
+
+    return Transport()
+
+
+def cap_client(client: Any, cap: int = MAX_RESPONSE_BYTES) -> Any:
+    """`client` (an httpx.AsyncClient, e.g. one an SDK built) with every transport size-capped: its own and
+    the proxy transports it mounted from HTTP(S)_PROXY. httpx has no public setter, so both are rewrapped."""
+    client._transport = capped_transport(client._transport, cap)
+    client._mounts = {pattern: capped_transport(t, cap) if t is not None else None
+                      for pattern, t in client._mounts.items()}
+    return client
+
+
 # -- git, run so that a repository's own config executes nothing (the dotenv and repo checks) -------
 # Command-line config beats the repository's: each names a program git could otherwise run.
 GIT_HARDENING = (

@@ -22,7 +22,7 @@ from tests.helpers import GOOD_FERNET_KEY, clean_environ, require_binary, run_do
 from tests.servers.postgres import cluster_binaries
 
 ALL_CHECKS = {"dotenv", "env", "secret_key", "fernet", "postgres", "redis", "smtp", "oauth", "s3", "stripe", "twilio",
-              "encrypted_data"}
+              "encrypted_data", "repo"}
 
 # Every secret of the broken configuration is a distinctive canary (each keeps the shape its
 # check expects, so the probe really runs and fails on the server's answer).
@@ -64,7 +64,16 @@ def _write_env(path: Path, values: dict[str, str]) -> str:
 
 
 def _doctor(env_file: str, environ: dict[str, str], fmt: str) -> subprocess.CompletedProcess[str]:
-    return run_doctor("--env-file", env_file, "--format", fmt, "--timeout", "5", env=clean_environ(**environ))
+    """The doctor in the env file's folder: a clean git checkout whose .gitignore covers the file."""
+    folder = Path(env_file).parent
+    if not (folder / ".git").exists():
+        require_binary("git")
+        (folder / ".gitignore").write_text("*.env\n")
+        for command in (["init", "-q"], ["add", ".gitignore"],
+                        ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "ignore env"]):
+            subprocess.run(["git", "-C", str(folder), *command], check=True, capture_output=True, timeout=30)
+    return run_doctor("--env-file", env_file, "--format", fmt, "--timeout", "5", env=clean_environ(**environ),
+                      cwd=folder)
 
 
 @pytest.fixture(scope="module")

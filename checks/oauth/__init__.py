@@ -121,6 +121,13 @@ class OAuthCheck(Check):
                    "change in Google's answers.",
             vars=(CLIENT_ID, REDIRECT)),
         FindingSpec(
+            "not_the_service", Severity.WARNING,
+            "Something other than Google answered: the token endpoint's answer was not Google's JSON error, or an "
+            "answer was over the size cap. The client was not checked, and sign-in reaches the same answer.",
+            "Check any DOCTOR_GOOGLE_TOKEN_URL / DOCTOR_GOOGLE_AUTH_URL override and any proxy in between.",
+            causes="A captive portal or proxy answering in Google's place, or a DOCTOR_GOOGLE_* override that is "
+                   "not Google.", vars=(CLIENT_ID,)),
+        FindingSpec(
             "timeout", Severity.ERROR,
             "Google's OAuth endpoints did not answer in time: sign-in would hang from this host.",
             "Check outbound HTTPS from this host, then run the doctor again (with a longer --timeout).",

@@ -6,6 +6,10 @@
 2. Authorization endpoint (DOCTOR_GOOGLE_AUTH_URL or https://accounts.google.com/o/oauth2/v2/auth),
    redirects not followed: `redirect_uri_mismatch` means the redirect URI is not registered; a
    redirect to Google's sign-in page means it is. Anything else is inconclusive, never "ok".
+
+Both answers are read through a size-capped transport (checks.common.cap_client) under an
+`asyncio.timeout`; a token answer that is not Google's JSON error, or any answer over the cap, is
+`oauth.not_the_service` (something else answered), a warning.
 """
 
 from __future__ import annotations
@@ -13,23 +17,22 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-import shlex
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from checks.common import network_symptom
-from checks.oauth.const import CLIENT_ID, CREDENTIALS_PATH, REDIRECT, SECRET
+from checks.common import MAX_RESPONSE_BYTES, ResponseTooLarge, cap_client, network_symptom
+from checks.oauth.const import CLIENT_ID, CREDENTIALS_PATH, REDIRECT, SECRET, TOKEN_URL
+from checks.oauth.failures import network_finding, shown
 from doctor import Context, Finding, Fix, Severity
 from doctor.secret import Redactor
 
-TOKEN_URL = "https://oauth2.googleapis.com/token"
 AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
 BOGUS_CODE = "chaski-doctor-probe"
 _CODE = re.compile(r"^[a-z_]{1,40}$")
 
 
 class _Failed(Exception):
-    """The request did not produce an answer; `kind` is `timeout` or `unreachable`."""
+    """The request did not produce a usable answer; `kind` is `timeout`, `unreachable` or `not_the_service`."""
 
     def __init__(self, kind: str, why: str, symptom: str = "") -> None:
         super().__init__(kind)
@@ -52,7 +55,7 @@ async def probe(ctx: Context, client_id: str, secret: str, redirect_uri: str) ->
     form = {"grant_type": "authorization_code", "code": BOGUS_CODE, "client_id": client_id,
             "client_secret": secret, "redirect_uri": redirect_uri}
     params = {"client_id": client_id, "redirect_uri": redirect_uri, "response_type": "code", "scope": "openid"}
-    async with httpx.AsyncClient(timeout=ctx.timeout, follow_redirects=False) as client:
+    async with cap_client(httpx.AsyncClient(timeout=ctx.timeout, follow_redirects=False)) as client:
         # Both at once: the answers are independent, and the check's worst case stays one timeout.
         token, auth = await asyncio.gather(_send(ctx, client, "POST", token_url, data=form),
                                            _send(ctx, client, "GET", auth_url, params=params),
@@ -60,19 +63,21 @@ async def probe(ctx: Context, client_id: str, secret: str, redirect_uri: str) ->
     symptoms: set[str] = set()
     for answer, name, url in ((token, "token", token_url), (auth, "authorization", auth_url)):
         if isinstance(answer, _Failed):
-            failures.setdefault(answer.kind, []).append(f"the {name} endpoint {_shown(url)} ({answer.why})")
-            symptoms.add(answer.symptom)
+            failures.setdefault(answer.kind, []).append(f"the {name} endpoint {shown(url)} ({answer.why})")
+            if answer.kind != "not_the_service":
+                symptoms.add(answer.symptom)
         elif isinstance(answer, BaseException):
             raise answer
     if not isinstance(token, BaseException):
-        findings += _token_findings(ctx, token, scrub, unclear)
+        findings += _token_findings(ctx, token, scrub, unclear, failures)
     accepted = not isinstance(auth, BaseException) and _accepted(auth)
     if not isinstance(auth, BaseException):
         reported = {f.id for f in findings}
         findings += [f for f in _auth_findings(ctx, auth, redirect_uri, unclear) if f.id not in reported]
     for kind, where in failures.items():
-        finding = _network_finding(ctx, kind, where)
-        finding.symptom = symptoms.pop() if len(symptoms) == 1 else ""  # both endpoints failed the same way
+        finding = network_finding(ctx, kind, where)
+        if kind != "not_the_service":  # both endpoints failed the same way: one machine-wide symptom
+            finding.symptom = symptoms.pop() if len(symptoms) == 1 else ""
         findings.append(finding)
     if unclear:
         findings.append(Finding(
@@ -94,6 +99,8 @@ async def _send(ctx: Context, client: Any, method: str, url: str, **kwargs: Any)
             return await client.request(method, url, **kwargs)
     except (TimeoutError, httpx.TimeoutException) as exc:
         raise _Failed("timeout", f"no answer within {ctx.timeout:g} s") from exc
+    except ResponseTooLarge as exc:
+        raise _Failed("not_the_service", f"an answer over {MAX_RESPONSE_BYTES // 2**20} MB, not read") from exc
     except (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError) as exc:
         raise _Failed("unreachable", type(exc).__name__, network_symptom(exc)) from exc
     except httpx.HTTPError as exc:
@@ -102,12 +109,18 @@ async def _send(ctx: Context, client: Any, method: str, url: str, **kwargs: Any)
         raise _Failed("unreachable", type(exc).__name__, network_symptom(exc)) from exc
 
 
-def _token_findings(ctx: Context, response: Any, scrub: Redactor, unclear: list[str]) -> list[Finding]:
+def _token_findings(ctx: Context, response: Any, scrub: Redactor, unclear: list[str],
+                    failures: dict[str, list[str]]) -> list[Finding]:
     try:
         body = response.json()
     except ValueError:
         body = None
     error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, str):  # Google's token endpoint answers a bogus code with a JSON `error`, always
+        what = "JSON without an `error`" if isinstance(body, dict) else "not a JSON object"
+        failures.setdefault("not_the_service", []).append(
+            f"the token endpoint {shown(str(response.request.url))} (HTTP {response.status_code}, {what})")
+        return []
     description = str(body.get("error_description") or "") if isinstance(body, dict) else ""
     if error == "invalid_grant":
         return []  # the bogus code was refused only after the client id and secret were accepted
@@ -205,32 +218,3 @@ def client_deleted(ctx: Context) -> Finding:
                     text=f"Restore the client or create a new one in {CREDENTIALS_PATH}."),
         (CLIENT_ID, SECRET),
     )
-
-
-def _network_finding(ctx: Context, kind: str, where: list[str]) -> Finding:
-    places = " and ".join(where)
-    if kind == "timeout":
-        title, why = "Google's OAuth endpoints did not answer in time", "did not answer within the timeout"
-    else:
-        title, why = "Could not connect to Google's OAuth endpoints", "could not be reached"
-    return Finding(
-        f"oauth.{kind}", Severity.ERROR, title,
-        f"{places[0].upper()}{places[1:]} {why}. The app's sign-in makes the same calls, so Google sign-in "
-        "would fail or hang from this host (a firewall, DNS, or a wrong DOCTOR_GOOGLE_* override).",
-        Fix("Check outbound HTTPS from this host, then run the doctor again (with a longer --timeout for slow "
-            "networks).", (f"curl -sS -m 10 -o /dev/null -w '%{{http_code}}\\n' {shlex.quote(TOKEN_URL)}",)),
-        (CLIENT_ID,),
-    )
-
-
-def _shown(url: str) -> str:
-    """`url` without user:password@, safe to print."""
-    if not url.isprintable() or len(url) > 200:
-        return "the configured URL"
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(an invalid URL)"
-    if "@" in parts.netloc:
-        return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
-    return url

@@ -154,6 +154,12 @@ class RedisCheck(Check):
             "Read the library's words in the finding and compare REDIS_URL with what the provider reports.",
             causes="A host name that cannot be encoded, a network error, or a reply redis-py does not understand."),
         FindingSpec(
+            "response_too_large", Severity.WARNING,
+            "A Redis reply (INFO, CLIENT LIST) was over the size cap (4 MiB): only its first bytes were read, so "
+            "memory and client limits were not checked.",
+            "Check that REDIS_URL points at the app's Redis (`redis-cli -u <url> INFO` should print a few KB).",
+            causes="Something other than Redis answering on that port, or a hostile or broken server."),
+        FindingSpec(
             "info_unavailable", Severity.INFO,
             "Redis answered PING but not INFO, so memory and client limits were not checked.",
             "Nothing to fix for the app; check memory and clients with `heroku redis:info` instead.",

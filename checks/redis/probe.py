@@ -1,8 +1,10 @@
 """The redis check's live half: PING with redis-py asyncio, classify failures, read INFO.
 
 Read-only: PING, INFO and, when the client slots are crowded, CLIENT LIST (never CONFIG, which
-managed Redis disables). Every operation is bounded by ctx.timeout, every reply by the size cap of
-clients.py, and redis-py's retries are off. Library messages are scrubbed before display.
+managed Redis disables). Every operation is bounded by ctx.timeout, and every reply by the size cap of
+clients.py, counted over the whole reply (one bulk string, or an array's many elements together); a
+reply over it is `redis.response_too_large`, its rest never read. redis-py's retries are off. Library
+messages are scrubbed before display.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import ssl
 import time
 from collections.abc import Iterator
 from contextlib import suppress
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from checks.redis.clients import bounded_parser, clients_fix, read_clients
+from checks.redis.clients import MAX_REPLY_BYTES, ReplyTooLarge, bounded_parser, clients_fix, read_clients
 from checks.redis.info import client_counts, clients_crowded, info_findings
 from checks.redis.static import Target, redis_finding
 from doctor import Context, Finding, Fix, Severity
@@ -48,6 +51,35 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+@cache
+def _capped_parser(protocol: object) -> type:
+    """`bounded_parser(protocol)` that also counts every line and bulk string of one reply together (16
+    bytes of overhead each), so an array of millions of small elements stops at `MAX_REPLY_BYTES` too."""
+
+    class Capped(bounded_parser(protocol)):  # type: ignore[misc]
+        seen = 0
+
+        async def read_response(self, *args: Any, **kwargs: Any) -> Any:
+            self.seen = 0
+            return await super().read_response(*args, **kwargs)
+
+        def _count(self, size: int) -> None:
+            self.seen += size + 16
+            if self.seen > MAX_REPLY_BYTES:
+                raise ReplyTooLarge(self.seen)
+
+        async def _read(self, length: int) -> bytes:
+            self._count(max(length, 0))
+            return await super()._read(length)
+
+        async def _readline(self) -> bytes:
+            line: bytes = await super()._readline()
+            self._count(len(line))
+            return line
+
+    return Capped
+
+
 def _client(url: str, timeout: float, **extra: Any) -> Any:
     import redis.asyncio
     from redis.asyncio.connection import parse_url
@@ -57,7 +89,7 @@ def _client(url: str, timeout: float, **extra: Any) -> Any:
     # retry_on_timeout is deprecated in redis-py 6+ (a DeprecationWarning); its default is already
     # off, and an explicit zero-attempt Retry replaces the client's default of three retries. The
     # URL's own ?protocol= wins over keyword arguments, so the bounded parser follows it.
-    parser = bounded_parser(parse_url(url).get("protocol"))
+    parser = _capped_parser(parse_url(url).get("protocol"))
     return redis.asyncio.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
                                   retry=Retry(NoBackoff(), 0), single_connection_client=True,
                                   health_check_interval=0, parser_class=parser, **extra)
@@ -236,6 +268,11 @@ async def probe(ctx: Context, target: Target) -> list[Finding]:
             latency_ms = (time.monotonic() - started) * 1000
             info = await client.info()
         listing = await read_clients(client, client_counts(info)[0], ctx.timeout) if clients_crowded(info) else None
+    except ReplyTooLarge:
+        return [redis_finding("response_too_large", Severity.WARNING, "Redis answered INFO with more than "
+                              f"{MAX_REPLY_BYTES // 2**20} MB", "A Redis INFO reply is a few KB: the server is not "
+                              "Redis as the app expects it, or is hostile. Only the reply's first bytes were read, "
+                              "so memory and client limits were not checked.", None)]
     except Exception as exc:  # noqa: BLE001 - INFO may be renamed/disabled on managed Redis
         return [redis_finding("info_unavailable", Severity.INFO, "Redis answered PING but not INFO",
                               f"Memory and client limits were not checked ({type(exc).__name__}).", None)]

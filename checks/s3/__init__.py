@@ -159,6 +159,12 @@ class S3Check(Check):
                     "answer.", "Check AWS_REGION and any AWS_ENDPOINT_URL override; make sure the host is up.",
                     causes="An override pointing at a stopped LocalStack/MinIO, no network, or a proxy in the way.",
                     vars=_TRANSPORT_VARS),
+        FindingSpec("response_too_large", Severity.WARNING,
+                    "An S3 or STS answer was over the size cap (a few MB): something other than S3 answered, and "
+                    "only its first bytes were read.",
+                    "Check any AWS_ENDPOINT_URL override and any proxy in between.",
+                    causes="A proxy or captive portal answering in S3's place, or an override pointing at a server "
+                           "that is not S3.", vars=_TRANSPORT_VARS),
         FindingSpec("request_failed", Severity.ERROR,
                     "An S3 or STS call failed with an error that has no finding of its own (the finding names its "
                     "code).", "Check AWS status and the IAM user in the console; run with -v for details.",

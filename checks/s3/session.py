@@ -13,7 +13,8 @@ judge the app's configuration as the Context sees it, so:
 HTTP(S)_PROXY is still honoured: that is the machine's network, which the app shares.
 
 Also here: endpoint overrides as boto3 resolves them (from the Context), and `call`, which runs one
-SDK call in a thread and turns transport failures into findings.
+SDK call in a daemon thread the deadline can abandon, bounded in total time (`call_budget`) and, through
+capped.py, in the size and time of the answer's body, and turns transport failures into findings.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import asyncio
 import os
 from typing import Any
 
-from checks.common import network_symptom, parse_url
+from checks.common import MAX_RESPONSE_BYTES, ResponseTooLarge, network_symptom, parse_url
+from checks.s3.capped import cap_bodies
 from doctor import Context, Finding, Fix, Severity
 from doctor.threads import run_blocking
 
@@ -73,7 +75,14 @@ def make_clients(key_id: str, secret: str, token: str | None, region: str, timeo
     credentials = {"aws_access_key_id": key_id, "aws_secret_access_key": secret, "aws_session_token": token}
     sts = session.client("sts", endpoint_url=sts_endpoint, config=config, **credentials)
     s3 = session.client("s3", endpoint_url=s3_endpoint, config=config, **credentials)
+    for client in (sts, s3):
+        cap_bodies(client, call_budget(timeout))
     return sts, s3
+
+
+def call_budget(timeout: float) -> float:
+    """The most one SDK call may take, body included: connect and first byte, plus as long again."""
+    return timeout * 2 + 1
 
 
 class Stop(Exception):
@@ -142,10 +151,16 @@ async def call(ctx: Context, label: str, function: Any, operation: str, **params
     timeout = ctx.timeout
     names = ("AWS_REGION", *{name for service in ("sts", "s3") if (name := endpoint(ctx, service)[1])})
     try:
-        async with asyncio.timeout(timeout * 2 + 1):  # a safety net over botocore's own timeouts
+        async with asyncio.timeout(call_budget(timeout)):  # the total bound botocore's per-read timeouts lack
             return await run_blocking(function, **params)
     except ClientError:
         raise
+    except ResponseTooLarge:
+        raise Stop(Finding("s3.response_too_large", Severity.WARNING,
+                           f"{label} answered {operation} with more than {MAX_RESPONSE_BYTES // 2**20} MB",
+                           "No S3 or STS answer the doctor asks for is that large: something other than S3 answered "
+                           "(a proxy, a captive portal, a wrong endpoint override). Only the first bytes were read.",
+                           Fix("Check any AWS_ENDPOINT_URL override and proxy in between."), vars=names)) from None
     except (ConnectTimeoutError, ReadTimeoutError, TimeoutError) as exc:
         how = "opened but no answer came" if isinstance(exc, ReadTimeoutError) else "could not be opened in time"
         raise Stop(Finding("s3.timeout", Severity.ERROR, f"{label} did not answer {operation} within {timeout:g} s",

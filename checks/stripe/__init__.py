@@ -136,6 +136,13 @@ class StripeCheck(Check):
             causes="A captive portal or proxy answering instead of Stripe, or a DOCTOR_STRIPE_API_BASE that is not "
                    "Stripe's API.", vars=(SECRET,)),
         FindingSpec(
+            "not_the_service", Severity.WARNING,
+            "Something other than Stripe's API answered (HTML, a body that is not JSON, JSON of another shape, or "
+            "an answer over the size cap): the key could not be checked, and payment calls reach the same answer.",
+            "Check DOCTOR_STRIPE_API_BASE (leave it unset for https://api.stripe.com) and any proxy in between.",
+            causes="A captive portal or proxy answering in Stripe's place, or a DOCTOR_STRIPE_API_BASE that is not "
+                   "Stripe's API.", vars=(SECRET,)),
+        FindingSpec(
             "key_expired", Severity.ERROR,
             "Stripe says STRIPE_SECRET_KEY has expired: every payment call fails.",
             "Roll the key in Stripe Dashboard > Developers > API keys and set the new key.",

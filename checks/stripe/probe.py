@@ -13,6 +13,10 @@ by the SDK's error classes (`AuthenticationError`, `PermissionError`, `RateLimit
 console log (STRIPE_LOG), its `stripe` logger and its `Stripe-Notice` warnings are silenced, and its
 telemetry (a client id it would write under ~/.config/stripe, platform details) is off. A server's
 words are shown only through `scrub`, so no key reaches a finding.
+
+An answer over `MAX_RESPONSE_BYTES` is refused unread, and one that is not a Stripe object of the
+kind asked for (a captive portal's HTML, spaces, another JSON) is `stripe.not_the_service`: see
+probe_answers.py.
 """
 
 from __future__ import annotations
@@ -25,8 +29,17 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from checks.common import network_symptom, parse_url
-from checks.stripe.const import KEYS_PAGE, SECRET, WEBHOOK, WEBHOOKS_PAGE
+from checks.stripe.const import KEYS_PAGE, SECRET, WEBHOOK
+from checks.stripe.probe_answers import (
+    Failed,
+    bad_base,
+    capped_client,
+    connection_failure,
+    not_the_service,
+    scrub,
+    timed_out,
+)
+from checks.stripe.probe_webhooks import confirm_mode, webhook_findings
 from checks.stripe.static import StaticResult
 from doctor import Context, Finding, Fix, Severity
 from doctor.threads import run_blocking
@@ -34,8 +47,6 @@ from doctor.threads import run_blocking
 DEFAULT_BASE = "https://api.stripe.com"
 BALANCE = "/v1/balance"
 WEBHOOK_ENDPOINTS = "/v1/webhook_endpoints"
-_KEY_LIKE = re.compile(r"\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]{4,}|\bwhsec_[A-Za-z0-9+/=]{4,}")
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
 
 
 def _quiet_logger() -> logging.Logger:
@@ -47,21 +58,6 @@ def _quiet_logger() -> logging.Logger:
 
 
 _QUIET = _quiet_logger()
-
-
-class _Failed(Exception):
-    """A request that ended in a finding instead of a JSON answer."""
-
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.id)
-        self.finding = finding
-
-
-def scrub(text: str, key: str) -> str:
-    """A server's words made safe to show: no key, nothing key-shaped, bounded length."""
-    text = text.replace(key, "<key>") if key else text
-    text = _KEY_LIKE.sub(lambda m: m.group(0)[: m.group(0).index("_", 3) + 1] + "…", text)
-    return text[:300]
 
 
 def _silence(stripe: Any) -> None:
@@ -95,59 +91,21 @@ def _error_of(body: dict[str, Any] | None) -> tuple[str, str]:
     return str(error.get("code") or ""), str(error.get("message") or "")
 
 
-def _bad_base(ctx: Context) -> Finding:
-    return Finding(
-        "stripe.unreachable", Severity.ERROR, "DOCTOR_STRIPE_API_BASE is not a usable URL",
-        "The doctor could not build a request from it.",
-        ctx.unset_fix("DOCTOR_STRIPE_API_BASE", text="Leave it unset to use https://api.stripe.com."),
-        vars=("DOCTOR_STRIPE_API_BASE",))
-
-
-def _timeout(ctx: Context, base: str, shown: str) -> Finding:
-    return Finding(
-        "stripe.timeout", Severity.ERROR, f"Stripe's API did not answer within {ctx.timeout:g} s",
-        f"GET {base}{shown} timed out. A firewall dropping outbound HTTPS, or a proxy that never answers, "
-        "makes every payment request hang the same way.",
-        Fix("Check outbound HTTPS to api.stripe.com from this host and https://status.stripe.com."), vars=(SECRET,))
-
-
-def _connection_failure(ctx: Context, exc: BaseException, base: str, shown: str, key: str) -> Finding:
-    """What an `APIConnectionError` means, from the HTTPX exception the SDK wrapped (its `__cause__`)."""
-    import httpx
-
-    cause = exc.__cause__
-    if isinstance(cause, httpx.TimeoutException):
-        return _timeout(ctx, base, shown)
-    if isinstance(cause, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return _bad_base(ctx)
-    if isinstance(cause, httpx.HTTPError):
-        return Finding(
-            "stripe.unreachable", Severity.ERROR, f"Cannot connect to Stripe's API at {base}",
-            f"{type(cause).__name__}: {scrub(str(cause), key) or 'no details'}. Payments fail the same way.",
-            Fix("Check DNS and outbound HTTPS to api.stripe.com from this host."), vars=(SECRET,),
-            symptom=network_symptom(exc))
-    # httpx lets some socket errors through raw (a port over 65535: an OverflowError in an ExceptionGroup)
-    what = type(cause).__name__ if cause is not None else "no details"
-    return Finding(
-        "stripe.unreachable", Severity.ERROR, f"Cannot connect to Stripe's API at {base}",
-        f"The connection could not be opened ({what}): check the host and port.",
-        Fix("Check DOCTOR_STRIPE_API_BASE if set, else DNS and outbound HTTPS to api.stripe.com."), vars=(SECRET,),
-        symptom=network_symptom(exc))
-
-
-def _not_json(shown: str, status: int) -> Finding:
+def _error_not_json(shown: str, status: int) -> Finding:
+    """An HTTP error whose body is not JSON: a gateway's refusal, which says nothing about the key."""
     return Finding(
         "stripe.inconclusive", Severity.INFO, f"Stripe's API answer to GET {shown} was not JSON (HTTP {status})",
-        f"The doctor cannot tell whether {SECRET} works. A captive proxy or a wrong DOCTOR_STRIPE_API_BASE "
-        "would explain it.", vars=(SECRET,))
+        f"The doctor cannot tell whether {SECRET} works. A proxy or a wrong DOCTOR_STRIPE_API_BASE would explain it.",
+        vars=(SECRET,))
 
 
-async def _call(ctx: Context, key: str, base: str, shown: str, make: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
-    """One SDK call under `ctx.timeout`: the answer's JSON object.
+async def _call(ctx: Context, key: str, base: str, shown: str, make: Callable[[], Awaitable[Any]],
+                kind: str) -> dict[str, Any]:
+    """One SDK call under `ctx.timeout`: the answer's JSON object, a Stripe object of `kind`.
 
-    Raises `_Failed` when the request ended without a judgeable answer (timeout, no connection, a 5xx,
-    a body that is not a JSON object) and re-raises the SDK's `StripeError` for an HTTP error with a
-    JSON body, which the caller judges (`_auth_failure`).
+    Raises `Failed` when the request ended without a judgeable answer (timeout, no connection, a 5xx,
+    a body that is not a JSON object or not a `kind`, one over the size cap) and re-raises the SDK's
+    `StripeError` for an HTTP error with a JSON body, which the caller judges (`_auth_failure`).
     """
     import stripe
 
@@ -155,30 +113,33 @@ async def _call(ctx: Context, key: str, base: str, shown: str, make: Callable[[]
         async with asyncio.timeout(ctx.timeout):
             obj = await make()
     except TimeoutError:
-        raise _Failed(_timeout(ctx, base, shown)) from None
+        raise Failed(timed_out(ctx, base, shown)) from None
     except stripe.APIConnectionError as exc:
-        raise _Failed(_connection_failure(ctx, exc, base, shown, key)) from None
+        raise Failed(connection_failure(ctx, exc, base, shown, key)) from None
     except stripe.StripeError as exc:
         status = exc.http_status or 0
         if status >= 500:
-            raise _Failed(Finding(
+            raise Failed(Finding(
                 "stripe.api_error", Severity.ERROR, f"Stripe's API answered HTTP {status} to GET {shown}",
                 "A server-side error at Stripe (or a proxy in between): payment calls fail while it lasts.",
                 Fix("Check https://status.stripe.com and run the doctor again."), vars=(SECRET,))) from None
         if _json_object(exc.http_body) is None:
-            raise _Failed(_not_json(shown, status)) from None
+            raise Failed(not_the_service(shown, f"HTTP {status}, not JSON") if status < 300
+                         else _error_not_json(shown, status)) from None
         raise
     except ValueError:  # the SDK splits the URL itself before a GET with parameters
-        raise _Failed(_bad_base(ctx)) from None
+        raise Failed(bad_base(ctx)) from None
     except (AttributeError, TypeError, KeyError, IndexError) as exc:  # stripe-python choking on an odd body
-        raise _Failed(Finding(
+        raise Failed(Finding(
             "stripe.inconclusive", Severity.INFO, f"stripe-python could not read Stripe's answer to GET {shown}",
             f"It failed with {type(exc).__name__}, so the doctor cannot tell whether {SECRET} works. A proxy or a "
             "DOCTOR_STRIPE_API_BASE that is not Stripe's API would explain it.", vars=(SECRET,))) from None
     response = getattr(obj, "last_response", None)
     body = getattr(response, "data", None)
     if not isinstance(body, dict):
-        raise _Failed(_not_json(shown, getattr(response, "code", None) or 200))
+        raise Failed(not_the_service(shown, f"HTTP {getattr(response, 'code', None) or 200}, not a JSON object"))
+    if body.get("object") != kind:
+        raise Failed(not_the_service(shown, f"JSON that is not a Stripe {kind}"))
     return body
 
 
@@ -221,71 +182,6 @@ def _auth_failure(ctx: Context, exc: Any, key: str, path: str) -> Finding:
         vars=(SECRET,))
 
 
-def _confirm_mode(ctx: Context, livemode: bool, out: list[Finding]) -> None:
-    """Stripe's `livemode` settles the key's mode; a contradiction of ENVIRONMENT is reported once."""
-    wrong = "stripe.test_keys_in_production" if ctx.production and not livemode else (
-        "stripe.live_keys_outside_production" if livemode and ctx.nonproduction else None)
-    for finding in out:
-        if finding.id == wrong and SECRET in finding.vars:
-            finding.detail += f" Stripe's API confirms it: the key answers with livemode={str(livemode).lower()}."
-            return
-    if wrong == "stripe.test_keys_in_production":
-        out.append(Finding(
-            wrong, Severity.ERROR, f"ENVIRONMENT is production but Stripe says {SECRET} is a test-mode key",
-            "GET /v1/balance answered livemode=false: no real card is charged.",
-            ctx.set_fix(SECRET, "<sk_live_…>", text="Use the live secret key."), vars=(SECRET, "ENVIRONMENT")))
-    elif wrong:
-        out.append(Finding(
-            wrong, Severity.WARNING, f"ENVIRONMENT is {ctx.known_environment} but Stripe says "
-            f"{SECRET} is a live-mode key", "GET /v1/balance answered livemode=true: real cards are charged.",
-            ctx.set_fix(SECRET, "<sk_test_…>", text="Use the test secret key."), vars=(SECRET, "ENVIRONMENT")))
-
-
-def _host(url: object) -> str:
-    parsed = parse_url(url if isinstance(url, str) else "")
-    return (parsed.parts.hostname or "").lower() if parsed.parts else ""
-
-
-def _webhooks(ctx: Context, body: dict[str, Any], live: bool, out: list[Finding]) -> None:
-    endpoints = [e for e in body.get("data") or [] if isinstance(e, dict)] if isinstance(body.get("data"), list) else []
-    mode = "live" if live else "test"
-    host = _host(ctx.get("FRONTEND_URL"))
-    same = [e for e in endpoints if e.get("livemode", live) is live]
-    here = [e for e in same if not host or _host(e.get("url")) == host]
-    fix = Fix(f"In {WEBHOOKS_PAGE} ({mode} mode), add or enable an endpoint at https://{host or '<your app>'}/…, "
-              f"then set {WEBHOOK} to its signing secret.")
-    if any(e.get("status") == "enabled" for e in here):
-        return
-    if here:
-        urls = ", ".join(sorted({str(e.get("url")) for e in here}))[:300]
-        out.append(Finding(
-            "stripe.webhook_disabled", Severity.WARNING,
-            f"The {mode}-mode Stripe webhook endpoint for this app is disabled",
-            f"Stripe sends no events to {urls}: payments succeed but the app never hears about them.",
-            fix, vars=(SECRET, "FRONTEND_URL")))
-    elif host.endswith(_LOCAL_HOSTS) or host.endswith((".local", ".localhost")):
-        out.append(Finding(
-            "stripe.webhook_local", Severity.INFO, f"Stripe cannot deliver webhooks to {host}",
-            "For local development forward events with the Stripe CLI; `stripe listen` prints its own whsec_ "
-            f"secret, which is the one {WEBHOOK} needs locally.",
-            Fix("Run the Stripe CLI forwarder:", ("stripe listen --forward-to localhost:8000/<webhook path>",)),
-            vars=("FRONTEND_URL", WEBHOOK)))
-    elif any(not host or _host(e.get("url")) == host for e in endpoints):
-        out.append(Finding(
-            "stripe.webhook_other_mode", Severity.WARNING,
-            f"This app's Stripe webhook endpoint exists only in {'test' if live else 'live'} mode",
-            f"{SECRET} is a {mode}-mode key, and Stripe delivers {mode}-mode events only to {mode}-mode endpoints.",
-            fix, vars=(SECRET, "FRONTEND_URL")))
-    else:
-        others = sorted({_host(e.get("url")) for e in same} - {""})
-        seen = f" Endpoints exist for: {', '.join(others)[:200]}." if others else ""
-        out.append(Finding(
-            "stripe.webhook_missing", Severity.WARNING,
-            f"No {mode}-mode Stripe webhook endpoint points at {host or 'this app'}",
-            f"Stripe does not notify the app of payments, refunds or disputes.{seen}", fix,
-            vars=(SECRET, "FRONTEND_URL")))
-
-
 async def probe(ctx: Context, static: StaticResult) -> list[Finding]:
     """Static findings plus what Stripe's API says about the key and its webhook endpoints."""
     import stripe
@@ -295,21 +191,21 @@ async def probe(ctx: Context, static: StaticResult) -> list[Finding]:
     out = static.findings
     base = (ctx.get("DOCTOR_STRIPE_API_BASE") or DEFAULT_BASE).strip().rstrip("/")
     # Building the client loads Stripe's CA bundle from disk: done off the event loop.
-    http = await run_blocking(stripe.HTTPXClient, timeout=ctx.timeout)
+    http = await run_blocking(capped_client, stripe, ctx.timeout)
     try:
         client = stripe.StripeClient(key, http_client=http, base_addresses={"api": base}, max_network_retries=0)
         try:
-            balance = await _call(ctx, key, base, BALANCE, client.v1.balance.retrieve_async)
+            balance = await _call(ctx, key, base, BALANCE, client.v1.balance.retrieve_async, "balance")
         except stripe.StripeError as exc:
             return [*out, _auth_failure(ctx, exc, key, BALANCE)]
         livemode = balance.get("livemode")
         live = livemode if isinstance(livemode, bool) else static.key_mode == "live"
         if isinstance(livemode, bool):
-            _confirm_mode(ctx, livemode, out)
+            confirm_mode(ctx, livemode, out)
         try:
             hooks = await _call(ctx, key, base, f"{WEBHOOK_ENDPOINTS}?limit=100",
-                                lambda: client.v1.webhook_endpoints.list_async(params={"limit": 100}))
-            _webhooks(ctx, hooks, live, out)
+                                lambda: client.v1.webhook_endpoints.list_async(params={"limit": 100}), "list")
+            webhook_findings(ctx, hooks, live, out)
         except stripe.PermissionError:
             out.append(Finding(
                 "stripe.webhooks_unreadable", Severity.INFO, f"{SECRET} cannot list webhook endpoints",
@@ -317,7 +213,7 @@ async def probe(ctx: Context, static: StaticResult) -> list[Finding]:
                 "to this app.", vars=(SECRET,)))
         except stripe.StripeError as exc:
             out.append(_auth_failure(ctx, exc, key, WEBHOOK_ENDPOINTS))
-    except _Failed as failed:
+    except Failed as failed:
         return [*out, failed.finding]
     finally:
         await http.close_async()

@@ -95,6 +95,12 @@ class TwilioCheck(Check):
                     "Check DNS and outbound HTTPS from this host, and any DOCTOR_TWILIO_API_BASE override.",
                     causes="DNS failure, a refused connection, a TLS failure, or an invalid DOCTOR_TWILIO_API_BASE.",
                     vars=(SID,)),
+        FindingSpec("not_the_service", Severity.ERROR,
+                    "Something other than Twilio's API answered (JSON that is not the account, or an answer over "
+                    "the size cap): nothing was verified, and the app's SMS calls reach the same answer.",
+                    "Check DOCTOR_TWILIO_API_BASE (leave it unset for https://api.twilio.com) and any proxy.",
+                    causes="A captive portal or proxy answering in Twilio's place, or a DOCTOR_TWILIO_API_BASE that "
+                           "is not Twilio's API.", vars=(SID,)),
         FindingSpec("api_error", Severity.ERROR,
                     "Twilio's API gave no usable answer (an HTTP error or not its JSON), so nothing was verified.",
                     "Retry in a few minutes; if it persists, check https://status.twilio.com.",

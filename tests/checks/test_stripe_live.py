@@ -174,12 +174,12 @@ def test_server_error() -> None:
     assert finding.severity is Severity.ERROR and finding.vars == ("STRIPE_SECRET_KEY",)
 
 
-def test_non_json_answer_is_inconclusive() -> None:
+def test_a_captive_portal_is_not_the_service_and_never_a_pass() -> None:
+    """An HTML 200 where Stripe should answer (a captive portal, a proxy's page): something else answered."""
     with FakeStripe(raw_override="<html>Captive portal</html>") as server:
         findings = run_check(StripeCheck, prod_env(server.url))
-    finding = get(findings, "stripe.inconclusive")
-    assert finding.severity is Severity.INFO and finding.vars == ("STRIPE_SECRET_KEY",)
-    assert_no_warning_or_worse(findings)
+    finding = get(findings, "stripe.not_the_service")
+    assert finding.severity is Severity.WARNING and finding.vars == ("STRIPE_SECRET_KEY",)
 
 
 # -- canaries: no key value in findings or CLI output, on every failure path --------------------
