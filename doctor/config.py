@@ -50,6 +50,15 @@ class ConfigError(Exception):
     """The doctor cannot read the configuration it was asked to read (exit code 2)."""
 
 
+_SECRETISH = re.compile(r"^(?=[^a-z]*[a-z])(?=[^A-Z]*[A-Z])(?=(?:\D*\d){2})[A-Za-z0-9+/=_-]{20,}$")
+
+
+def looks_like_secret_value(name: str) -> bool:
+    """True for a variable *name* shaped like a key (mixed case, two digits or more, 20+ characters, e.g. a Fernet
+    key pasted alone on its own line, which python-dotenv reads as a name): it is masked like a value."""
+    return bool(_SECRETISH.match(name))
+
+
 def is_secret_name(name: str) -> bool:
     """True for a variable whose value must never be shown."""
     return name in SECRET_VARS or bool(_SECRET_NAME.search(name))
@@ -232,6 +241,11 @@ class Config:
             candidates += [(b.key or "", b.raw_value) for b in parsed.assignments]
             for name, _, value in parsed.heroku.entries if parsed.heroku else ():
                 candidates += [(name, value), *((name, line) for line in value.split("\n")[1:])]
+        # What the app sees after `${VAR}` expansion: a password that reaches a URL through another variable.
+        candidates += [(value.name, value.value) for value in self._file_values.values()]
+        for name, _ in candidates:
+            if looks_like_secret_value(name):  # a key pasted alone on a line is read as a name
+                redactor.add(name)
         for name, value in candidates:
             if is_secret_name(name):
                 redactor.add(value)

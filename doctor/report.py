@@ -107,17 +107,18 @@ def finding_dict(ranked: RankedFinding) -> dict[str, Any]:
 def _scrub_finding(finding: Finding, scrub: Callable[[str], str]) -> Finding:
     # Titles and details may quote a server or a library: there even a fragment of a secret is masked.
     # Fixes and commands are the doctor's own words, where only whole values can appear.
-    peer = getattr(scrub, "fragments", scrub)
+    peer = getattr(scrub, "across_lines", scrub)  # fragments too, also where a line break splits an echo
     fix = None
     if finding.fix is not None:
         fix = Fix(scrub(finding.fix.text), tuple(scrub(c) for c in finding.fix.commands))
     return dataclasses.replace(
-        finding, title=peer(finding.title), detail=peer(finding.detail), fix=fix, docs=scrub(finding.docs)
+        finding, title=peer(finding.title), detail=peer(finding.detail), fix=fix, docs=scrub(finding.docs),
+        vars=tuple(scrub(name) for name in finding.vars),  # a key pasted alone on a line is read as a name
     )
 
 
 def _scrub_result(result: CheckResult, scrub: Callable[[str], str]) -> CheckResult:
-    peer = getattr(scrub, "fragments", scrub)
+    peer = getattr(scrub, "across_lines", scrub)
     return dataclasses.replace(
         result,
         reason=peer(result.reason) if result.reason else result.reason,

@@ -64,6 +64,30 @@ class Secret:
 _GRAM_SOURCE = 8192
 
 
+# A line break of a multi-line reply, with what a continuation line may start with: a reply code
+# (`454-`), an enhanced status code (`4.7.0 `), or both.
+_LINE_BREAK = re.compile(r"\r?\n[ \t]*(?:\d{3}[- ])?(?:\d\.\d{1,3}\.\d{1,3} )?")
+
+
+def _apply(text: str, spans: list[list[int]]) -> str:
+    """`text` with every span (merged where they touch) replaced by REDACTED."""
+    if not spans:
+        return text
+    spans.sort()
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        if start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, last = [], 0
+    for start, end in merged:
+        out += [text[last:start], REDACTED]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
 class Redactor:
     """Masks every known secret value in text and, in text a peer may have written, every run of
     4 or more of its characters.
@@ -108,9 +132,24 @@ class Redactor:
         for text a server or a library wrote (titles, details, reasons), which may echo a part."""
         return self._mask(text, fragments=True)
 
-    def _mask(self, text: str, fragments: bool) -> str:
+    def across_lines(self, text: str) -> str:
+        """`fragments`, also where a line break splits a secret: a multi-line server reply (an SMTP
+        `454-…` continuation, a wrapped error) is searched with its breaks, and the reply codes
+        that start continuation lines, taken out; a match masks the break with the pieces."""
         if not self._needles or not text:
             return text
+        kept: list[int] = []  # for each character of the joined text, its index in `text`
+        last = 0
+        for brk in _LINE_BREAK.finditer(text):
+            kept.extend(range(last, brk.start()))
+            last = brk.end()
+        kept.extend(range(last, len(text)))
+        joined = "".join(text[i] for i in kept)
+        spans = [[kept[a], kept[b - 1] + 1] for a, b in self._spans(joined, fragments=True)]
+        spans += self._spans(text, fragments=True)
+        return _apply(text, spans)
+
+    def _spans(self, text: str, fragments: bool) -> list[list[int]]:
         if self._pattern is None:
             ordered = sorted(self._needles, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(n) for n in ordered))
@@ -119,21 +158,12 @@ class Redactor:
         spans = [[m.start(), m.end()] for m in self._pattern.finditer(text)]
         if fragments:
             spans += self._fragment_spans(text)
-        if not spans:
+        return spans
+
+    def _mask(self, text: str, fragments: bool) -> str:
+        if not self._needles or not text:
             return text
-        spans.sort()
-        merged = [spans[0]]
-        for start, end in spans[1:]:
-            if start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        out, last = [], 0
-        for start, end in merged:
-            out += [text[last:start], REDACTED]
-            last = end
-        out.append(text[last:])
-        return "".join(out)
+        return _apply(text, self._spans(text, fragments))
 
     def _fragment_spans(self, text: str) -> list[list[int]]:
         # A fingerprint's own "ending …abcd>" shows the last 4 by design (design.md): it stays.

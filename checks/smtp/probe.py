@@ -42,8 +42,10 @@ class _Probe:
         self.stage = "connect"
 
     def words(self, text: str) -> str:
-        """Server or library words, safe to show: password removed, control characters escaped, cut."""
-        return show(self.scrub(" ".join(str(text).split())), 300)
+        """Server or library words, safe to show: the password and any 4-character run of it removed
+        (also where a continuation line splits it) before the reply is folded and cut, control
+        characters escaped."""
+        return show(" ".join(self.scrub.across_lines(str(text)).split()), 300)
 
     def finding(self, slug: str, title: str, detail: str, fix: Fix | None, vars: tuple[str, ...],
                 severity: Severity = Severity.ERROR) -> Finding:

@@ -21,7 +21,9 @@ from tests.helpers import (
     HEALTHY_PROD,
     assert_no_warning_or_worse,
     clean_environ,
+    finding_text,
     free_port,
+    get,
     ids,
     run_check,
     run_doctor,
@@ -323,3 +325,17 @@ def test_canary_never_leaks_from_the_cli(tmp_path: Path, smtp_ca: TestCA) -> Non
                     assert expected in {f["id"] for f in json.loads(done.stdout)["findings"]}
                 else:
                     assert expected in done.stdout
+
+
+def test_a_password_split_across_continuation_lines_is_masked(trusted: str, smtp_ca: TestCA) -> None:  # noqa: F811
+    """A server that echoes the password in a multi-line reply, 3 characters per line: each piece is below the
+    redactor's 4-character fragment, so the reply is searched with its line breaks taken out."""
+    password = "Qz7Wx4Kp9"
+    reply = "454-4.7.0 temporary failure for Qz7\r\n454-Wx4\r\n454 4.7.0 Kp9 try later"
+    with SmtpServer(ca=smtp_ca, reject=reply) as echo:
+        findings = run_check(SmtpCheck, echo.env(MAIL_PASSWORD=password))
+    finding = get(findings, "smtp.server_error")
+    text = finding_text(finding)
+    assert "temporary failure" in text and "try later" in text  # the server's words are still shown
+    for piece in ("Qz7", "Wx4", "Kp9"):
+        assert piece not in text, piece

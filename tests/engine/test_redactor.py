@@ -70,3 +70,30 @@ def test_no_run_of_four_characters_of_a_secret_survives_in_peer_text(secret: str
     masked = Redactor([secret]).fragments(text)
     leftover = [g for g in survives(secret, masked) if g not in before + after and g not in REDACTED]
     assert leftover == []
+
+
+def test_a_password_that_reaches_a_url_through_expansion_is_a_secret() -> None:
+    """`REDIS_URL=redis://:${PW}@host` with PW in no secret-named variable: the expanded URL's password is known."""
+    from doctor.config import Config
+    from doctor.heroku import parse_dotenv
+
+    raw = b"PW=Zq9hostileEchoPw\nREDIS_URL=redis://:${PW}@cache.example.com:6379/0\n"
+    redactor = Config([parse_dotenv(raw, ".env")], {}).redactor()
+    assert "Zq9hostileEchoPw" not in redactor("INFO says: requirepass Zq9hostileEchoPw")
+    assert "Zq9h" not in redactor.fragments("AUTH failed for Zq9hostile")  # a truncated echo too
+
+
+def test_a_key_pasted_alone_on_a_line_is_masked_even_as_a_name(tmp_path) -> None:
+    """python-dotenv reads a bare `<fernet key>=` line as a variable *named* by the key."""
+    import json
+
+    from tests.helpers import clean_environ, run_doctor
+
+    key = "9ydu5Yf7crLEP9WrFKoQnoFEBuPZuuEd9BvdiHptLPQ"
+    (tmp_path / ".env").write_text(f"ENCRYPTION_KEY=mjxXy8MCg0-ntJHRBBblj8181u0iHcnzslnYAmuhUAA=\n{key}=\n{key}=\n")
+    for fmt in ("json", "text", "markdown"):
+        done = run_doctor("--offline", "-v" if fmt == "text" else "--no-color", "--format", fmt,
+                          env=clean_environ(), cwd=tmp_path)
+        assert key[:8] not in done.stdout + done.stderr, fmt
+    data = json.loads(run_doctor("--offline", "--format", "json", env=clean_environ(), cwd=tmp_path).stdout)
+    assert "dotenv.duplicate_key" in {f["id"] for f in data["findings"]}
