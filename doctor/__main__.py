@@ -1,7 +1,5 @@
 """`python -m doctor` runs the same command line as `doctor`."""
 
-import sys
+from doctor.cli import run
 
-from doctor.cli import main
-
-sys.exit(main())
+run()

@@ -322,3 +322,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the doctor itself must never print a traceback
         print(f"doctor: internal error ({type(exc).__name__}); please report it", file=sys.stderr)
         return EXIT_USAGE
+
+
+def run() -> None:
+    """The console script (`doctor`, `python -m doctor`): `main`, then a prompt exit.
+
+    After an interrupt the report is already written, so the process ends at once (`os._exit`)
+    instead of tearing down an interpreter with every SDK loaded (over half a second), and a
+    second Ctrl-C during the exit is ignored rather than turned into a traceback.
+    """
+    import signal
+
+    try:
+        code = main()
+    except KeyboardInterrupt:  # a Ctrl-C between main's handlers and here
+        code = EXIT_INTERRUPTED
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError):  # not the main thread
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    if code == EXIT_INTERRUPTED:
+        os._exit(code)
+    sys.exit(code)
