@@ -8,7 +8,7 @@ a chunked body without end; `html`: a captive portal's 200; `other_json`: JSON o
 answers every HTTP-based check at once (Stripe, Twilio, Google OAuth, S3 via AWS_ENDPOINT_URL), and
 REDIS_URL points at a RESP server whose INFO reply is 500 MB. `refused` (nothing listens) is the
 baseline: the doctor's own size with every SDK imported. Per peer the doctor runs twice: to the end
-(wall time / deadline, peak RSS of the doctor process from `os.wait4`), and with SIGINT sent after
+(wall time / deadline, peak RSS of the doctor process, its VmHWM sampled while it runs), and with SIGINT sent after
 `--interrupt-after` seconds (seconds from the signal to the exit). Run it with the test venv after
 README's test command; it needs nothing but loopback.
 """

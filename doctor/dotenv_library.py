@@ -75,7 +75,10 @@ def hold_to_library(parsed: DotenvFile) -> None:
     """Give a dotenv file the installed library's reading, and the names where the model differs."""
     if not parsed.is_dotenv:
         return
-    if longest_line(parsed.text) > MAX_LINE_CHARS:
+    if longest_line(parsed.text) > MAX_LINE_CHARS or (
+            len(parsed.text) > MAX_LINE_CHARS * 4 and any(b.error for b in parsed.bindings)):
+        # A large file with a statement that does not parse (an unclosed quote) costs python-dotenv's
+        # backtracking regex ~70 bytes per character after it: the linear model decides it.
         # python-dotenv's own comment rule is quadratic in a long line (seconds per 64 KB of spaces):
         # the model, which is linear, decides such a file, and `dotenv.value_too_large` says so.
         return

@@ -2,7 +2,7 @@
 
 Every HTTP-based check (Stripe, Twilio, Google OAuth, S3 through AWS_ENDPOINT_URL) is pointed at one
 `HostileHTTP` peer, and REDIS_URL at a RESP server whose INFO reply is 500 MB. The doctor runs as a
-real process with `--timeout 2 --deadline 8`; its own peak RSS comes from `os.wait4`.
+real process with `--timeout 2 --deadline 8`; its own peak RSS is its VmHWM, sampled while it runs.
 """
 
 from __future__ import annotations

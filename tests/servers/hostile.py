@@ -10,9 +10,10 @@
 `HugeRedis()` is a tiny RESP server: PING, AUTH, SELECT, CLIENT … and HELLO (a RESP3 map) get a
 short answer, INFO a bulk string announced as 500 MB whose spaces are streamed lazily.
 
-`measure(command, env)` runs one doctor process and reports its wall time, its own peak RSS (from
-`os.wait4`, so no other child of the test process counts) and, with `interrupt_after`, how long it
-took to exit after SIGINT (None when it had ended before the signal was due). Used by
+`measure(command, env)` runs one doctor process and reports its wall time, its own peak RSS (its
+VmHWM sampled while it runs, so neither another child of the test process nor the forked image
+counts) and, with `interrupt_after`, how long it took to exit after SIGINT (None when it had ended
+before the signal was due). Used by
 tests/test_hostile_peers.py and benchmarks/hostile_peers.py.
 """
 
@@ -218,11 +219,46 @@ def measure(command: Sequence[str], env: dict[str, str], cwd: str, *, interrupt_
         if interrupt_after is not None and _running_after(proc.pid, began + interrupt_after):
             signalled = time.monotonic()
             os.kill(proc.pid, signal.SIGINT)
+        peak = _PeakSampler(proc.pid)
         _, status, usage = os.wait4(proc.pid, 0)
         ended = time.monotonic()
         killer.cancel()
+        peak.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Measured(proc.returncode, out.read(), err.read(), ended - began, usage.ru_maxrss / 1024,
+        rss_mb = peak.kib / 1024 if peak.kib else usage.ru_maxrss / 1024
+        return Measured(proc.returncode, out.read(), err.read(), ended - began, rss_mb,
                         ended - signalled if signalled is not None else None)
+
+
+class _PeakSampler:
+    """The child's own peak RSS: VmHWM of its exec'd image, read every 10 ms while it runs.
+
+    `wait4`'s ru_maxrss cannot be used: Linux folds the RSS of the image a child replaced at exec
+    (a fork or vfork of this test process, hundreds of MB late in a suite) into it.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.kib = 0
+        self._path = f"/proc/{pid}/status"
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            try:
+                with open(self._path) as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            self.kib = max(self.kib, int(line.split()[1]))
+                            break
+            except (OSError, ValueError):
+                pass
+            self._done.wait(0.01)
+
+    def stop(self) -> None:
+        """Stop sampling (the child has been reaped)."""
+        self._done.set()
+        self._thread.join(1)
