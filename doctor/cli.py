@@ -154,6 +154,10 @@ def _execute(registry: Registry, ctx: Context, deadline: float, spinner: bool) -
         if status_display is not None:
             status_display.update(f"Running checks… {len(finished)}/{len(registry.checks)} done ({result.id})")
 
+    if status_display is not None:  # a long check (the repo scan) says how far it got, beside the spinner
+        ctx.options.progress = lambda text: status_display.update(
+            f"Running checks… {len(finished)}/{len(registry.checks)} done · {text}")
+
     results = None
     runner = None
     restore = _stop_signals_interrupt()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ class RunOptions:
     send_test_email: str | None = None
     verbose: bool = False  # -v: a check may add detail it leaves out by default (never a secret)
     repo: str | None = None  # --repo PATH: the git work tree the `repo` check examines (None: the current directory's)
+    progress: Callable[[str], None] | None = None  # on a terminal: shows a long check's progress by the spinner
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -74,6 +76,16 @@ class Context:
         """A fresh Context sharing config, options and the models record, with its own record of
         variables read."""
         return Context(self.config, self.options, self.deadline, self.models)
+
+    def show_progress(self, text: str) -> None:
+        """Tell the user how far a long step has got (`repo: 1,200 of 20,000 blobs`): shown beside
+        the spinner on a terminal, nowhere else. Safe from any thread; never raises; never a value."""
+        if self.options.progress is None:
+            return
+        try:
+            self.options.progress(text)
+        except Exception:  # a display problem must not become the check's
+            pass
 
     def note_model(self, library: str, version: str) -> None:
         """Record which model decided what the app sees: the library's version, or `builtin`."""

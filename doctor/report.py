@@ -163,12 +163,16 @@ def build_report(
 
 
 def check_symbol(result: CheckResult) -> str:
-    """✓ passed, ✗ failed with an error or worse, ! warnings only, – skipped or not run."""
+    """✓ passed (or everything found was silenced), ✗ failed with an error or worse, ! warnings only,
+    – skipped or not run. Silenced findings do not count."""
     if result.status is Status.PASSED:
         return "✓"
     if result.status is Status.SKIPPED:
         return "–"
-    worst = result.worst
+    if result.status is Status.FAILED and result.findings and all(f.silenced for f in result.findings):
+        return "✓"  # everything it found was silenced: accepted, not failing
+    active = [f.severity for f in result.findings if not f.silenced]
+    worst = max(active, key=lambda s: s.weight) if active else None
     if result.status is Status.FAILED and worst is not None and worst < Severity.ERROR:
         return "!"
     return "✗"

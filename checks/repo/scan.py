@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -151,8 +152,10 @@ def _list_blobs(git: Git, max_blob: int, into: BinaryIO) -> Listing:
     return listing
 
 
-def scan_blobs(git: Git, needles: Needles, max_blob: int, stop_at: float) -> BlobScan:
-    """Search every blob of the repository (reachable or not) for every form in `needles`."""
+def scan_blobs(git: Git, needles: Needles, max_blob: int, stop_at: float,
+               progress: Callable[[str], None] | None = None) -> BlobScan:
+    """Search every blob of the repository (reachable or not) for every form in `needles`;
+    `progress` hears how far it got, a few times a second."""
     started = time.monotonic()
     result = BlobScan()
     parser = _Parser(needles, result, max_blob)
@@ -163,6 +166,7 @@ def scan_blobs(git: Git, needles: Needles, max_blob: int, stop_at: float) -> Blo
     drain = threading.Thread(target=_drain, args=(reader, chunks), daemon=True, name="doctor-repo-read")
     drain.start()
     finished = False
+    told = 0.0
     try:
         while time.monotonic() < stop_at:
             chunk = chunks.get()
@@ -170,6 +174,9 @@ def scan_blobs(git: Git, needles: Needles, max_blob: int, stop_at: float) -> Blo
                 finished = reader.wait() == 0
                 break
             parser.feed(chunk)
+            if progress is not None and time.monotonic() - told > 0.25:
+                told = time.monotonic()
+                progress(f"repo: {result.blobs:,} of {result.listing.requested:,} blobs searched")
     finally:
         git.stop(reader)
         while drain.is_alive():  # unblock a reader waiting on a full queue

@@ -40,7 +40,7 @@ def _examine(ctx: Context, git: Git, needles: Needles, max_blob: int, scan_budge
     scan = BlobScan(complete=True)
     if needles:
         search_work_tree(git.directory, tree, needles, max_blob, stop_at)
-        scan = scan_blobs(git, needles, max_blob, stop_at)
+        scan = scan_blobs(git, needles, max_blob, stop_at, ctx.show_progress)
     out = []
     for copy in copies:  # the values a copy holds are told in its own finding
         held = needles.variables(tree.hits.pop(copy.path, ()))

@@ -111,7 +111,8 @@ def _lines(report: Report, verbose: bool) -> list[str]:
     width = max((len(c.id) for c in report.checks), default=4)
     for result in report.checks:
         line = f"  {check_symbol(result)} {result.id:<{width}}  {safe(result.title)}"
-        note = status_note(result.status, result.reason, len(result.findings))
+        note = status_note(result.status, result.reason, len(result.findings),
+                           sum(f.silenced for f in result.findings))
         if note:
             line += f"  ({safe(note)})"
         if verbose:
@@ -199,12 +200,16 @@ def header(report: Report) -> str:
                 f"{ctx.get('platform')} · config: {sources}" + (" · offline" if ctx.get("offline") else ""))
 
 
-def status_note(status: Status, reason: str | None, count: int) -> str:
-    """What follows a check's title: its findings count, or why it did not pass or run."""
+def status_note(status: Status, reason: str | None, count: int, silenced: int = 0) -> str:
+    """What follows a check's title: its findings count (and how many of them are silenced), or why
+    it did not pass or run."""
     if status is Status.PASSED:
         return reason or ""
     if status is Status.FAILED:
-        return f"{_plural(count, 'finding')}" + (f"; {reason}" if reason else "")
+        counted = _plural(count, "finding") if silenced < count else f"{count} silenced"
+        if 0 < silenced < count:
+            counted += f", {silenced} silenced"
+        return counted + (f"; {reason}" if reason else "")
     return f"{status.value.replace('_', ' ')}: {reason}" if reason else status.value.replace("_", " ")
 
 

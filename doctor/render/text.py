@@ -100,7 +100,8 @@ def _render(report: Report, console: Console, verbose: bool) -> None:
         line.append(symbol, style=_SYMBOL_STYLE.get(symbol, ""))
         line.append(f" {result.id:<{width}}  ")
         line.append(safe(result.title))
-        note = status_note(result.status, result.reason, len(result.findings))
+        note = status_note(result.status, result.reason, len(result.findings),
+                           sum(f.silenced for f in result.findings))
         if note:
             line.append(f"  ({safe(note)})", style="dim")
         if verbose:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from urllib.parse import quote
@@ -240,3 +241,12 @@ def test_no_secret_value_reaches_the_cli_output(tmp_path: Path) -> None:
     exposed = {v for f in report["findings"] if f["id"] == "repo.secret_in_history" for v in f["vars"]}
     assert exposed == {*secrets, "DATABASE_URL", "REDIS_URL"}  # found them all (and from the cwd, without --repo)
     assert {"repo.dotenv_committed", "repo.secret_copy_unignored"} <= {f["id"] for f in report["findings"]}
+
+
+def test_the_scan_tells_the_spinner_how_far_it_got_and_never_a_value(repo: Path) -> None:
+    commit(repo, {"app/settings.py": f'SECRET_KEY = "{SECRET_KEY}"\n'})
+    told: list[str] = []
+    ctx = make_context(CONFIG, offline=True, repo=str(repo), progress=told.append)
+    assert "repo.secret_in_history" in ids(run_result(RepoCheck(), ctx).findings)
+    assert told and all(re.fullmatch(r"repo: [\d,]+ of [\d,]+ blobs searched", text) for text in told), told
+    assert not any(SECRET_KEY[:8] in text for text in told)
