@@ -78,6 +78,11 @@ class Needles:
     def __bool__(self) -> bool:
         return bool(self._groups)
 
+    def cores(self) -> list[bytes]:
+        """What a buffer is searched for first: every form holds its group's core (a prefilter such as
+        `grep -F` over them finds every blob `search` could find anything in)."""
+        return [core for core, _ in self._groups]
+
     def search(self, data: bytes) -> set[str]:
         """The tokens of every form `data` contains."""
         return self.search_range(data, 0, len(data))

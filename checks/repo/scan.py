@@ -3,11 +3,15 @@
 `git cat-file --batch-all-objects --unordered --batch-check` lists every object with its type and
 size in pack order (headers only: cheap); the id of each blob within the size limit goes to a
 temporary file, the standard input of a `git cat-file --batch`, so trees, commits and blobs over
-the limit are never even inflated. A thread reads that one's output 4 MiB at a time, a few chunks
-ahead, so git seldom waits on the search. Each chunk is searched as a whole for every value across the blobs
-wholly inside it (a hit is then pinned to its blob); a blob that straddles two chunks is put
-together and searched on its own.
-Memory stays at a few chunks plus one blob; the scan stops at `stop_at` and says how far it got.
+the limit are never even inflated.
+
+Where grep is there (prefilter.py), that batch is piped straight into `grep -F` over the values'
+cores, and Python reads only the few blobs grep found something in: the search runs at git's
+own speed. Otherwise (or for a value with a line break in it) Python reads the batch itself: a
+thread reads it 4 MiB at a time, a few chunks ahead, each chunk is searched as a whole for every
+value across the blobs wholly inside it (a hit is then pinned to its blob), and a blob that
+straddles two chunks is put together and searched on its own. Memory stays at a few chunks plus
+one blob either way; the scan stops at `stop_at` and says how far it got.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import BinaryIO
 
 from checks.repo.git import Git
 from checks.repo.needles import Needles
+from checks.repo.prefilter import Layout, candidates, usable
 
 _CHUNK = 4 << 20  # git's output is read and searched this many bytes at a time
 _AHEAD = 3  # chunks read ahead of the search at most
@@ -124,8 +129,9 @@ def _drain(reader: subprocess.Popen[bytes], chunks: queue.Queue[bytes]) -> None:
         chunks.put(b"")
 
 
-def _list_blobs(git: Git, max_blob: int, into: BinaryIO) -> Listing:
-    """Write the id of every blob within `max_blob` to `into`, one a line, in pack order; count the rest."""
+def _list_blobs(git: Git, max_blob: int, into: BinaryIO, layout: Layout | None = None) -> Listing:
+    """Write the id of every blob within `max_blob` to `into`, one a line, in pack order (and into
+    `layout`, with its size); count the rest."""
     listing = Listing()
     lister = git.start("cat-file", "--batch-all-objects", "--unordered",
                        "--batch-check=%(objecttype) %(objectsize) %(objectname)")
@@ -144,6 +150,8 @@ def _list_blobs(git: Git, max_blob: int, into: BinaryIO) -> Listing:
                 continue
             into.write(oid)
             listing.requested += 1
+            if layout is not None:
+                layout.add(oid.rstrip().decode("ascii"), nbytes)
         listing.done = lister.wait() == 0
     finally:
         git.stop(lister)
@@ -153,15 +161,46 @@ def _list_blobs(git: Git, max_blob: int, into: BinaryIO) -> Listing:
 
 
 def scan_blobs(git: Git, needles: Needles, max_blob: int, stop_at: float,
-               progress: Callable[[str], None] | None = None) -> BlobScan:
+               progress: Callable[[str], None] | None = None, prefilter: bool = True) -> BlobScan:
     """Search every blob of the repository (reachable or not) for every form in `needles`;
-    `progress` hears how far it got, a few times a second."""
+    `progress` hears how far it got, a few times a second. With `prefilter` (and grep there), git
+    and grep read the history and Python only the blobs grep found something in."""
     started = time.monotonic()
     result = BlobScan()
-    parser = _Parser(needles, result, max_blob)
+    layout = Layout()
     with tempfile.TemporaryFile() as oids:
-        result.listing = _list_blobs(git, max_blob, oids)
-        reader = git.start("cat-file", "--batch=%(objecttype) %(objectsize) %(objectname)", stdin=oids)
+        result.listing = _list_blobs(git, max_blob, oids, layout)
+        if prefilter and usable(needles):
+            try:
+                found, searched, finished = candidates(git, needles, oids, layout, stop_at, progress)
+            except OSError:  # grep could not be started: the Python search below does it all
+                oids.seek(0)
+            else:
+                return _confirm(git, needles, max_blob, stop_at, result, layout, found, searched, finished, started)
+        return _search(git, needles, max_blob, stop_at, result, oids, started, progress)
+
+
+def _confirm(git: Git, needles: Needles, max_blob: int, stop_at: float, result: BlobScan, layout: Layout,
+             found: set[str], searched: int, finished: bool, started: float) -> BlobScan:
+    """Read only the blobs the prefilter found something in, and decide which values each holds."""
+    with tempfile.TemporaryFile() as oids:
+        oids.write(b"".join(oid.encode("ascii") + b"\n" for oid in sorted(found)))
+        oids.seek(0)
+        confirmed = _search(git, needles, max_blob, stop_at, BlobScan(listing=result.listing), oids, started, None,
+                            wanted=len(found))
+    result.hits = confirmed.hits
+    result.blobs = searched
+    result.bytes = sum(layout.sizes[:searched])
+    result.complete = finished and confirmed.complete and result.listing.done
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _search(git: Git, needles: Needles, max_blob: int, stop_at: float, result: BlobScan, oids: BinaryIO,
+            started: float, progress: Callable[[str], None] | None, wanted: int | None = None) -> BlobScan:
+    """Read the blobs `oids` lists with one `git cat-file --batch` and search each in Python."""
+    parser = _Parser(needles, result, max_blob)
+    reader = git.start("cat-file", "--batch=%(objecttype) %(objectsize) %(objectname)", stdin=oids)
     chunks: queue.Queue[bytes] = queue.Queue(maxsize=_AHEAD)
     drain = threading.Thread(target=_drain, args=(reader, chunks), daemon=True, name="doctor-repo-read")
     drain.start()
@@ -184,8 +223,9 @@ def scan_blobs(git: Git, needles: Needles, max_blob: int, stop_at: float,
                 chunks.get(timeout=0.05)
             except queue.Empty:
                 pass
+    wanted = result.listing.requested if wanted is None else wanted
     result.complete = (finished and result.listing.done and not parser.remaining and not parser.header
-                       and result.blobs == result.listing.requested)
+                       and result.blobs == wanted)
     result.seconds = time.monotonic() - started
     return result
 

@@ -250,3 +250,40 @@ def test_the_scan_tells_the_spinner_how_far_it_got_and_never_a_value(repo: Path)
     assert "repo.secret_in_history" in ids(run_result(RepoCheck(), ctx).findings)
     assert told and all(re.fullmatch(r"repo: [\d,]+ of [\d,]+ blobs searched", text) for text in told), told
     assert not any(SECRET_KEY[:8] in text for text in told)
+
+
+def test_the_grep_prefilter_finds_exactly_what_the_python_search_finds(repo: Path) -> None:
+    """The same history searched both ways: git piped into `grep -F`, then Python on the hits, and Python alone."""
+    import time
+
+    from checks.repo.git import work_tree
+    from checks.repo.needles import configured_needles
+    from checks.repo.prefilter import usable
+    from checks.repo.scan import scan_blobs
+
+    rng = __import__("random").Random(7)
+    for n in range(12):
+        planted = {f"src/m{n}.py": "".join(f"x = {rng.getrandbits(64)}\n" for _ in range(200))}
+        if n % 3 == 0:
+            planted[f"conf/{n}.txt"] = f"key {n}: {SECRET_KEY}\n"
+        if n % 4 == 1:
+            planted[f"deploy/{n}.yml"] = f"url{n}: postgresql://chaski:{quote(DB_PASSWORD, safe='')}@db/x\n"
+        if n % 5 == 2:
+            planted[f"notes/{n}.md"] = f"mail {n}: {HEALTHY_DEV['MAIL_PASSWORD']} and no newline at the end"
+        commit(repo, planted, f"change {n}")
+    needles = configured_needles(make_context(CONFIG, offline=True))
+    assert usable(needles)
+    git = work_tree(repo, time.monotonic() + 60)
+    fast = scan_blobs(git, needles, 1 << 25, time.monotonic() + 60)
+    slow = scan_blobs(git, needles, 1 << 25, time.monotonic() + 60, prefilter=False)
+    assert fast.complete and slow.complete
+    assert fast.hits == slow.hits and len(fast.hits) == 4 + 3 + 2
+    assert (fast.blobs, fast.bytes) == (slow.blobs, slow.bytes)
+
+
+def test_a_value_with_a_line_break_keeps_the_python_search(repo: Path) -> None:
+    """grep matches within a line: a multi-line secret (a PEM key pasted into a variable) is searched by Python."""
+    pem = "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX\n-----END KEY-----"
+    commit(repo, {"keys/app.pem": pem + "\n"})
+    finding = get(scan(repo, {**CONFIG, "STRIPE_WEBHOOK_SECRET": pem}).findings, "repo.secret_in_history")
+    assert "STRIPE_WEBHOOK_SECRET" in finding.vars
