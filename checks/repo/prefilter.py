@@ -28,6 +28,10 @@ from checks.repo.git import Git, environment
 from checks.repo.needles import Needles
 
 
+class GrepFailed(OSError):
+    """grep could not do the search (an option it lacks): the Python search does it instead."""
+
+
 class Layout:
     """Where each blob's content sits in `git cat-file --batch=%(objectname) %(objectsize)` output."""
 
@@ -127,7 +131,10 @@ def candidates(git: Git, needles: Needles, oids: BinaryIO, layout: Layout, stop_
                 continue
             chunk = os.read(out, 1 << 16)
             if not chunk:
-                finished = searcher.wait() in (0, 1) and reader.wait() == 0  # grep: 1 means no match at all
+                status = searcher.wait()
+                if status not in (0, 1):  # 1 means no match at all; 2 is grep refusing (an old or odd grep)
+                    raise GrepFailed(f"grep exited with {status}")
+                finished = reader.wait() == 0
                 break
             lines = (pending + chunk).split(b"\n")
             pending = lines.pop()

@@ -173,7 +173,7 @@ def scan_blobs(git: Git, needles: Needles, max_blob: int, stop_at: float,
         if prefilter and usable(needles):
             try:
                 found, searched, finished = candidates(git, needles, oids, layout, stop_at, progress)
-            except OSError:  # grep could not be started: the Python search below does it all
+            except OSError:  # grep could not be started or refused the search: Python does it all
                 oids.seek(0)
             else:
                 return _confirm(git, needles, max_blob, stop_at, result, layout, found, searched, finished, started)

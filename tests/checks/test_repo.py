@@ -287,3 +287,17 @@ def test_a_value_with_a_line_break_keeps_the_python_search(repo: Path) -> None:
     commit(repo, {"keys/app.pem": pem + "\n"})
     finding = get(scan(repo, {**CONFIG, "STRIPE_WEBHOOK_SECRET": pem}).findings, "repo.secret_in_history")
     assert "STRIPE_WEBHOOK_SECRET" in finding.vars
+
+
+def test_a_grep_that_refuses_the_options_falls_back_to_the_python_search(repo: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """An old or odd grep (exit 2) on PATH: the scan is still complete, by the Python search."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "grep").write_text("#!/bin/sh\necho 'grep: unknown option' >&2\nexit 2\n")
+    (bin_dir / "grep").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    commit(repo, {"app/settings.py": f'SECRET_KEY = "{SECRET_KEY}"\n'})
+    result = scan(repo)
+    assert "repo.secret_in_history" in ids(result.findings)
+    assert "repo.scan_incomplete" not in ids(result.findings)
