@@ -319,3 +319,13 @@ def git_environment() -> dict[str, str]:
     env.update(GIT_CONFIG_NOSYSTEM="1", GIT_NO_LAZY_FETCH="1", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0",
                GIT_NO_REPLACE_OBJECTS="1", LC_ALL="C", GIT_ASKPASS="false", SSH_ASKPASS="false")
     return env
+
+
+def quiet_logger(name: str):  # noqa: ANN201 - logging.Logger, imported lazily
+    """A logger outside the logging tree with only a NullHandler: an SDK's request log goes nowhere."""
+    import logging
+
+    logger = logging.Logger(name, logging.CRITICAL + 1)
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+    return logger

@@ -4,7 +4,7 @@ and variables one environment has and another lacks. No finding quotes a value."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from checks.compare.const import NOUNS, PRODUCTION, RESOURCES, STRIPE_KEYS
 from checks.compare.identity import resource_token, secret_values, token
@@ -40,11 +40,11 @@ def listed(labels: Iterable[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
-def _groups(sources: list[Source], key: object) -> list[list[Source]]:
+def _groups(sources: list[Source], key: Callable[[Source], bytes | None]) -> list[list[Source]]:
     """Sources grouped by equal tokens (`key(source)`), groups of two or more only."""
     by_token: dict[bytes, list[Source]] = {}
     for source in sources:
-        found = key(source)  # type: ignore[operator]
+        found = key(source)
         if found is not None:
             by_token.setdefault(found, []).append(source)
     return [group for group in by_token.values() if len(group) > 1]
@@ -54,14 +54,14 @@ def _labels(group: list[Source]) -> list[str]:
     return [f"{s.label} ({s.environment})" if s.environment != s.label else s.label for s in group]
 
 
-def _secret_token(name: str):  # noqa: ANN202 - a key function for _groups
+def _secret_token(name: str) -> Callable[[Source], bytes | None]:
+    """A key for `_groups`: the token of secret `name` (`SECRET_KEY`, or `DATABASE_URL password`) in a source."""
+    variable = name.removesuffix(" password")
+
     def key(source: Source) -> bytes | None:
-        for variable in (name.removesuffix(" password"),):
-            value = source.get(variable)
-            held = secret_values(variable, value) if value is not None else {}
-            if name in held:
-                return token(held[name])
-        return None
+        value = source.get(variable)
+        held = secret_values(variable, value) if value is not None else {}
+        return token(held[name]) if name in held else None
     return key
 
 

@@ -146,10 +146,9 @@ def candidates(git: Git, needles: Needles, oids: BinaryIO, layout: Layout, stop_
                         found.add(blob)
     finally:
         reached = _read_bytes(searcher.pid) if not finished else layout.total
-        for process in (searcher,):
-            if process.poll() is None:
-                process.kill()
-            process.wait()
+        if searcher.poll() is None:
+            searcher.kill()
+        searcher.wait()
         searcher.stdout.close()
         git.stop(reader)
     searched = len(layout.oids) if finished else layout.done_before(reached or 0)

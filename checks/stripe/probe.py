@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import re
 import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from checks.common import quiet_logger
 from checks.stripe.const import KEYS_PAGE, SECRET, WEBHOOK
 from checks.stripe.probe_answers import (
     Failed,
@@ -49,15 +49,7 @@ BALANCE = "/v1/balance"
 WEBHOOK_ENDPOINTS = "/v1/webhook_endpoints"
 
 
-def _quiet_logger() -> logging.Logger:
-    """A logger outside the logging tree with only a NullHandler: the SDK's request log goes nowhere."""
-    logger = logging.Logger("doctor.stripe.sdk", logging.CRITICAL + 1)
-    logger.addHandler(logging.NullHandler())
-    logger.propagate = False
-    return logger
-
-
-_QUIET = _quiet_logger()
+_QUIET = quiet_logger("doctor.stripe.sdk")
 
 
 def _silence(stripe: Any) -> None:

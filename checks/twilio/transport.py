@@ -10,24 +10,15 @@ ends as `ResponseTooLarge`, never in memory. The probe's `asyncio.timeout` bound
 from __future__ import annotations
 
 import functools
-import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from checks.common import MAX_RESPONSE_BYTES, ResponseTooLarge
+from checks.common import MAX_RESPONSE_BYTES, ResponseTooLarge, quiet_logger
 
 CHUNK = 64 * 1024
 
 
-def _quiet_logger() -> logging.Logger:
-    """A logger outside the logging tree with only a NullHandler: the SDK's request log goes nowhere."""
-    logger = logging.Logger("doctor.twilio.sdk", logging.CRITICAL + 1)
-    logger.addHandler(logging.NullHandler())
-    logger.propagate = False
-    return logger
-
-
-QUIET = _quiet_logger()
+QUIET = quiet_logger("doctor.twilio.sdk")
 
 
 class LastStatus:
