@@ -52,9 +52,10 @@ def _object_of_strings(text: str) -> dict[str, str]:
     if not isinstance(document, dict):
         raise SourceFormatError(f"JSON {_describe(document)}, not an object of strings "
                                 "(as `heroku config --json` prints)")
-    for key, value in document.items():
-        if not key or _BAD_KEY.search(key):
-            raise SourceFormatError(f"JSON key {json.dumps(key[:40])} is not a variable name")
+    for number, (key, value) in enumerate(document.items(), 1):
+        if not key or _BAD_KEY.search(key):  # not quoted: `"SECRET_KEY=abc"` would show the value
+            raise SourceFormatError(f"JSON key number {number} is not a variable name "
+                                    "(empty, or holding a space, '=' or a control character)")
         if not isinstance(value, str):
             raise SourceFormatError(f"JSON key {key} holds {_describe(value)}, not a string "
                                     "(every value of `heroku config --json` is a string)")

@@ -144,6 +144,7 @@ def test_a_dotenv_file_piped_on_standard_input(tmp_path: Path) -> None:
     ('{"SECRET_KEY": 12345}', "SECRET_KEY holds a number"),
     ('{"SECRET_KEY": "canary-Zq9W"', "invalid JSON"),
     ('{"BAD KEY": "canary-Zq9W"}', "is not a variable name"),
+    ('{"SECRET_KEY=canary-Zq9W": "x"}', "is not a variable name"),  # a value pasted into the key
 ])
 def test_json_that_is_not_an_object_of_strings_is_a_usage_error(tmp_path: Path, document: str, said: str) -> None:
     (tmp_path / "prod.json").write_text(document)
